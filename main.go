@@ -1,0 +1,30 @@
+// Command hutch is a daemonless, rootless container engine. The same binary
+// plays several roles; re-executed copies say which in _HUTCH_ROLE.
+package main
+
+import (
+	"os"
+
+	"github.com/hutchctr/hutch/cmd"
+	"github.com/hutchctr/hutch/pkg/monitor"
+	"github.com/hutchctr/hutch/pkg/ns"
+	"github.com/hutchctr/hutch/pkg/slirp"
+)
+
+func main() {
+	switch os.Getenv("_HUTCH_ROLE") {
+	case "init":
+		os.Exit(ns.InitMain())
+	case "exec":
+		os.Exit(ns.ExecMain())
+	case "monitor":
+		os.Exit(monitor.Main())
+	case "holder":
+		os.Exit(slirp.HolderMain())
+	case "holder-child":
+		os.Exit(slirp.HolderChildMain())
+	case "pause":
+		os.Exit(slirp.PauseMain())
+	}
+	os.Exit(cmd.Main())
+}

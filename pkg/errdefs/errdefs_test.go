@@ -1,0 +1,27 @@
+package errdefs
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestWrappedClasses(t *testing.T) {
+	tests := []struct {
+		err      error
+		notFound bool
+		conflict bool
+	}{
+		{fmt.Errorf("container %q: %w", "web", ErrNotFound), true, false},
+		{fmt.Errorf("container %q is running: %w", "web", ErrConflict), false, true},
+		{fmt.Errorf("outer: %w", fmt.Errorf("inner: %w", ErrNotFound)), true, false},
+		{ErrInvalidArgument, false, false},
+	}
+	for _, tt := range tests {
+		if got := IsNotFound(tt.err); got != tt.notFound {
+			t.Errorf("IsNotFound(%v) = %v, want %v", tt.err, got, tt.notFound)
+		}
+		if got := IsConflict(tt.err); got != tt.conflict {
+			t.Errorf("IsConflict(%v) = %v, want %v", tt.err, got, tt.conflict)
+		}
+	}
+}
