@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/spec"
+	"github.com/hutchctr/hutch/pkg/state"
+	"github.com/hutchctr/hutch/pkg/volume"
+)
+
+const defaultStopTimeout = 10
+
+// Create creates a container and returns its ID. Nothing is left behind
+// when it fails.
+func (e *Engine) Create(ctx context.Context, o CreateOptions) (string, error) {
+	imgs, err := e.images(ctx)
+	if err != nil {
+		return "", err
+	}
+	img, err := imgs.Get(ctx, o.Image)
+	if err != nil {
+		return "", err
+	}
+	id := newID()
+	cfg, err := e.buildConfig(id, o, img)
+	if err != nil {
+		return "", err
+	}
+	h, err := e.createRecord(ctx, cfg, o.Name == "")
+	if err != nil {
+		return "", err
+	}
+	defer h.Unlock()
+	if err := e.finishCreate(ctx, imgs, h); err != nil {
+		e.discard(ctx, imgs, h)
+		return "", err
+	}
+	return id, nil
+}
+
+// createRecord creates the state record, retrying with another generated
+// name on a clash, and reclaiming a name held by a crashed create.
+func (e *Engine) createRecord(ctx context.Context, cfg state.Config, generated bool) (*state.Handle, error) {
+	for attempt := 0; ; attempt++ {
+		h, err := e.state.Create(cfg)
+		var inUse *state.NameInUseError
+		if err == nil || !errors.As(err, &inUse) || attempt >= 5 {
+			return h, err
+		}
+		if e.reclaimStale(ctx, inUse.Owner) {
+			continue
+		}
+		if !generated {
+			return nil, err
+		}
+		cfg.Name = randomName()
+		cfg.Spec.Annotations["io.hutch.name"] = cfg.Name
+	}
+}
+
+// finishCreate creates the storage container and the per-container files,
+// then marks the record Created.
+func (e *Engine) finishCreate(ctx context.Context, imgs imageStore, h *state.Handle) error {
+	if err := imgs.CreateContainer(ctx, h.ID(), h.Config.ImageID); err != nil {
+		return err
+	}
+	if err := e.writeEtcFiles(h); err != nil {
+		return err
+	}
+	return h.Update(func(s *state.State) error {
+		s.Status = state.Created
+		return nil
+	})
+}
+
+// discard removes a half-created container: storage, then the record.
+func (e *Engine) discard(ctx context.Context, imgs imageStore, h *state.Handle) {
+	if err := imgs.DeleteContainer(ctx, h.ID()); err != nil {
+		logf(ctx, "discard container %s: %v", h.ID(), err)
+	}
+	h.Update(func(s *state.State) error { s.Status = state.Removing; return nil })
+	if err := h.Delete(); err != nil {
+		logf(ctx, "discard container %s: %v", h.ID(), err)
+	}
+}
+
+// buildConfig validates the options and builds the immutable record,
+// including the runtime-spec template. It creates nothing.
+func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.Config, error) {
+	name := o.Name
+	if name == "" {
+		name = randomName()
+	} else if err := state.ValidateName(name); err != nil {
+		return state.Config{}, err
+	}
+	args, err := command(o, img.Config)
+	if err != nil {
+		return state.Config{}, err
+	}
+	env, err := e.environment(o, img.Config)
+	if err != nil {
+		return state.Config{}, err
+	}
+	mounts, err := userMounts(o)
+	if err != nil {
+		return state.Config{}, err
+	}
+	network := o.Network
+	switch network {
+	case "", "none":
+		network = "none"
+	case "host":
+	default:
+		return state.Config{}, fmt.Errorf("network %q: only none and host are supported in this version: %w", network, errdefs.ErrNotImplemented)
+	}
+	if o.Init {
+		return state.Config{}, fmt.Errorf("--init: %w", errdefs.ErrNotImplemented)
+	}
+	hostname := o.Hostname
+	if hostname == "" {
+		hostname = id[:12]
+		if network == "host" {
+			hostname, _ = os.Hostname()
+		}
+	}
+	stopSignal := firstNonEmpty(o.StopSignal, img.Config.StopSignal, "SIGTERM")
+	if _, err := parseSignal(stopSignal); err != nil {
+		return state.Config{}, err
+	}
+	timeout := uint(defaultStopTimeout)
+	if o.StopTimeout != nil {
+		timeout = *o.StopTimeout
+	}
+	labels := mergeLabels(img.Config.Labels, o.Labels)
+	opts := []spec.Opt{
+		spec.WithArgs(args...),
+		spec.WithEnv(append(env, "HOSTNAME="+hostname)),
+		spec.WithCwd(firstNonEmpty(o.Workdir, img.Config.WorkingDir, "/")),
+		spec.WithHostname(hostname),
+		spec.WithTerminal(o.Terminal),
+		spec.WithReadonlyRootfs(o.ReadOnly),
+		spec.WithMounts(e.etcMounts(id)...),
+		spec.WithMounts(mounts...),
+		spec.WithAnnotations(map[string]string{"io.hutch.name": name, "io.hutch.id": id}),
+	}
+	if network == "host" {
+		opts = append(opts, spec.WithHostNetwork())
+	}
+	sp, err := spec.New(opts...)
+	if err != nil {
+		return state.Config{}, err
+	}
+	imageName := o.Image
+	if len(img.Names) > 0 {
+		imageName = img.Names[0]
+	}
+	return state.Config{
+		ID: id, Name: name, Created: time.Now().UTC(),
+		Image: o.Image, ImageID: img.ID, ImageName: imageName,
+		Command: args, Labels: labels,
+		User:  firstNonEmpty(o.User, img.Config.User),
+		Stdin: o.Stdin, Terminal: o.Terminal, AutoRemove: o.AutoRemove,
+		NetworkMode: network, StopSignal: stopSignal, StopTimeout: timeout,
+		Rootless: e.paths.Rootless, Spec: sp,
+	}, nil
+}
+
+// command is Docker's rule: --entrypoint replaces the image's entrypoint
+// and drops its Cmd; a command given by the user replaces Cmd.
+func command(o CreateOptions, img ImageConfig) ([]string, error) {
+	entrypoint, cmd := img.Entrypoint, img.Cmd
+	if o.Entrypoint != nil {
+		entrypoint, cmd = nil, nil
+		if *o.Entrypoint != "" {
+			entrypoint = []string{*o.Entrypoint}
+		}
+	}
+	if len(o.Command) > 0 {
+		cmd = o.Command
+	}
+	args := append(append([]string(nil), entrypoint...), cmd...)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no command given and the image has no Cmd or Entrypoint: %w", errdefs.ErrInvalidArgument)
+	}
+	return args, nil
+}
+
+// environment merges, in order of precedence from low to high: hutch's
+// defaults, the image's Env, env files, and -e.
+func (e *Engine) environment(o CreateOptions, img ImageConfig) ([]string, error) {
+	env := spec.MergeEnv([]string{spec.DefaultPath, "container=hutch"}, img.Env)
+	if o.Terminal {
+		env = spec.MergeEnv(env, []string{"TERM=xterm"})
+	}
+	for _, path := range o.EnvFiles {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("env file: %v: %w", err, errdefs.ErrInvalidArgument)
+		}
+		vars, err := spec.ParseEnvFile(f, path, os.LookupEnv)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		env = spec.MergeEnv(env, vars)
+	}
+	vars, err := spec.ParseEnv(o.Env, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return spec.MergeEnv(env, vars), nil
+}
+
+// userMounts parses -v, --tmpfs and --mount, refusing two mounts on one
+// destination.
+func userMounts(o CreateOptions) ([]specs.Mount, error) {
+	var out []specs.Mount
+	seen := map[string]bool{}
+	add := func(m specs.Mount, err error) error {
+		if err != nil {
+			return err
+		}
+		if seen[m.Destination] {
+			return fmt.Errorf("duplicate mount destination %s: %w", m.Destination, errdefs.ErrInvalidArgument)
+		}
+		seen[m.Destination] = true
+		out = append(out, m)
+		return nil
+	}
+	for _, v := range o.Volumes {
+		if err := add(volume.ParseVolume(v)); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range o.Tmpfs {
+		if err := add(volume.ParseTmpfs(v)); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range o.Mounts {
+		if err := add(volume.ParseMount(v)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// etcFiles are the per-container files bind-mounted over the image's.
+var etcFiles = []string{"hostname", "hosts", "resolv.conf"}
+
+func (e *Engine) etcMounts(id string) []specs.Mount {
+	ms := make([]specs.Mount, 0, len(etcFiles))
+	for _, f := range etcFiles {
+		ms = append(ms, specs.Mount{
+			Destination: "/etc/" + f, Type: "bind", Source: filepath.Join(e.state.Dir(id), f),
+			Options: []string{"bind", "rprivate"},
+		})
+	}
+	return ms
+}
+
+// writeEtcFiles writes the container's /etc/hostname, /etc/hosts and
+// /etc/resolv.conf into its data directory.
+func (e *Engine) writeEtcFiles(h *state.Handle) error {
+	dir := e.state.Dir(h.ID())
+	hostname := h.Config.Spec.Hostname
+	hosts := fmt.Sprintf("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t%s %s\n", hostname, h.Config.Name)
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		resolv = nil // no resolver on the host: an empty file, as Podman writes
+	}
+	files := map[string][]byte{
+		"hostname":    []byte(hostname + "\n"),
+		"hosts":       []byte(hosts),
+		"resolv.conf": resolv,
+	}
+	for name, data := range files {
+		// 0644: the container's users must read them whatever their uid.
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("write container %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func mergeLabels(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseSignal accepts "KILL", "SIGKILL", "sigkill" and "9".
+func parseSignal(s string) (unix.Signal, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty signal: %w", errdefs.ErrInvalidArgument)
+	}
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("signal %q out of range: %w", s, errdefs.ErrInvalidArgument)
+		}
+		return unix.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	sig := unix.SignalNum(name)
+	if sig == 0 {
+		return 0, fmt.Errorf("unknown signal %q: %w", s, errdefs.ErrInvalidArgument)
+	}
+	return sig, nil
+}
