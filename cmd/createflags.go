@@ -1,0 +1,108 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hutchctr/hutch/pkg/engine"
+	"github.com/hutchctr/hutch/pkg/errdefs"
+)
+
+// createFlags are the flags run and create share. Most bind straight into
+// engine.CreateOptions; the rest need work after parsing.
+type createFlags struct {
+	opts        engine.CreateOptions
+	labels      []string
+	entrypoint  string
+	stopTimeout uint
+	pull        string
+}
+
+// addCreateFlags registers the shared flags. Flags after the image belong
+// to the container's command, hence no interspersed flags.
+func addCreateFlags(c *cobra.Command, v *createFlags) {
+	fs := c.Flags()
+	fs.SetInterspersed(false)
+	o := &v.opts
+	fs.BoolVarP(&o.Stdin, "interactive", "i", false, "keep stdin open, even if not attached")
+	fs.BoolVarP(&o.Terminal, "tty", "t", false, "allocate a pseudo-terminal for the container")
+	fs.BoolVar(&o.AutoRemove, "rm", false, "remove the container when it exits")
+	fs.StringVar(&o.Name, "name", "", "name the container (default: generated)")
+	fs.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable: KEY=VALUE, or KEY to copy hutch's (repeatable)")
+	fs.StringArrayVar(&o.EnvFiles, "env-file", nil, "read environment variables from a file (repeatable)")
+	fs.StringVarP(&o.Workdir, "workdir", "w", "", "working directory inside the container")
+	fs.StringVarP(&o.User, "user", "u", "", "user[:group] to run as, by name or number")
+	// -h is the host name, as in Podman and Docker. Cobra would claim -h
+	// for help, so help is declared here, long form only.
+	fs.StringVarP(&o.Hostname, "hostname", "h", "", "the container's host name")
+	fs.Bool("help", false, "help for "+c.Name())
+	fs.StringVar(&v.entrypoint, "entrypoint", "", "override the image's entrypoint (\"\" clears it)")
+	fs.StringArrayVarP(&v.labels, "label", "l", nil, "set a label: KEY=VALUE (repeatable)")
+	fs.StringVar(&o.Network, "network", "none", "network mode: none or host")
+	fs.StringVar(&o.Network, "net", "none", "alias of --network")
+	_ = fs.MarkHidden("net")
+	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
+	fs.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount: HOST-DIR:CONTAINER-DIR[:ro|rw] (repeatable)")
+	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: CONTAINER-DIR[:OPTIONS] (repeatable)")
+	fs.StringArrayVar(&o.Mounts, "mount", nil, "mount: type=bind|tmpfs,source=...,destination=...[,ro] (repeatable)")
+	fs.BoolVar(&o.Init, "init", false, "run an init in the container that forwards signals and reaps zombies")
+	fs.StringVar(&o.StopSignal, "stop-signal", "", "signal that stops the container (default SIGTERM)")
+	fs.UintVar(&v.stopTimeout, "stop-timeout", 10, "seconds to wait for the stop signal before SIGKILL")
+	fs.StringVar(&v.pull, "pull", "missing", "pull policy: always, missing, never or newer")
+
+	for name, fn := range map[string]cobra.CompletionFunc{
+		"network":     fixedValues("none", "host"),
+		"net":         fixedValues("none", "host"),
+		"stop-signal": fixedValues(signalNames()...),
+		"pull":        fixedValues("always", "missing", "never", "newer"),
+	} {
+		_ = c.RegisterFlagCompletionFunc(name, fn)
+	}
+}
+
+// options validates the flags and returns the create options for args
+// (IMAGE [COMMAND [ARG...]]).
+func (v *createFlags) options(c *cobra.Command, args []string) (engine.CreateOptions, error) {
+	o := v.opts
+	o.Image = args[0]
+	if len(args) > 1 {
+		o.Command = args[1:]
+	}
+	if c.Flags().Changed("entrypoint") {
+		ep := v.entrypoint
+		o.Entrypoint = &ep
+	}
+	o.StopTimeout = uintIfChanged(c.Flags(), "stop-timeout", v.stopTimeout)
+	labels, err := parseLabels(v.labels)
+	if err != nil {
+		return o, err
+	}
+	o.Labels = labels
+	switch v.pull {
+	case "missing", "never":
+		// Images are never pulled yet: both use what is in storage.
+	case "always", "newer":
+		return o, fmt.Errorf("--pull=%s: pulling images: %w", v.pull, errdefs.ErrNotImplemented)
+	default:
+		return o, flagErrorf("invalid --pull %q: use always, missing, never or newer", v.pull)
+	}
+	return o, nil
+}
+
+// parseLabels turns KEY=VALUE (or KEY, an empty value) into a map.
+func parseLabels(in []string) (map[string]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(in))
+	for _, l := range in {
+		k, val, _ := strings.Cut(l, "=")
+		if k == "" {
+			return nil, flagErrorf("invalid label %q: the key is empty", l)
+		}
+		m[k] = val
+	}
+	return m, nil
+}
