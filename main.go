@@ -8,6 +8,7 @@ import (
 	"github.com/hutchctr/hutch/cmd"
 	"github.com/hutchctr/hutch/pkg/monitor"
 	"github.com/hutchctr/hutch/pkg/ns"
+	_ "github.com/hutchctr/hutch/pkg/ns/nsenter" // the cgo constructor that joins namespaces before Go starts
 	"github.com/hutchctr/hutch/pkg/slirp"
 )
 

@@ -1,0 +1,165 @@
+package slirp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testEnv is a private home and run directory for the unprivileged test
+// user, and a copy of the test binary that user can execute.
+type testEnv struct {
+	bin, work, home, runDir string
+	uid, gid                uint32
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("these tests must run as root (they run hutch as hutchtest)")
+	}
+	u, err := user.Lookup("hutchtest")
+	if err != nil {
+		t.Fatalf("user hutchtest is missing: create it with a /etc/subuid range (make deps): %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	base, err := os.MkdirTemp("/tmp", "slirp-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{uid: uint32(uid), gid: uint32(gid), bin: filepath.Join(base, "slirp.test"),
+		work: filepath.Join(base, "work"), home: filepath.Join(base, "home")}
+	e.runDir = filepath.Join(e.home, "run", "hutch")
+	t.Cleanup(func() {
+		e.killHolders(t)
+		os.RemoveAll(base)
+	})
+	must(t, os.Chmod(base, 0o755))
+	copyFile(t, e.bin)
+	for _, d := range []string{e.work, e.home, filepath.Join(e.home, "run")} {
+		must(t, os.Mkdir(d, 0o700))
+		must(t, os.Chown(d, uid, gid))
+	}
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyFile(t *testing.T, dst string) {
+	t.Helper()
+	self, err := os.Executable()
+	must(t, err)
+	src, err := os.Open(self)
+	must(t, err)
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
+	must(t, err)
+	_, err = io.Copy(out, src)
+	must(t, err)
+	must(t, out.Close())
+}
+
+// command is a helper invocation as hutchtest, like a user's hutch command.
+func (e *testEnv) command(version string, extraEnv ...string) *exec.Cmd {
+	cmd := exec.Command(e.bin)
+	cmd.Dir = e.work
+	cmd.Env = append([]string{
+		"HOME=" + e.home, "XDG_RUNTIME_DIR=" + filepath.Join(e.home, "run"),
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "USER=hutchtest",
+		helperEnv + "=1", helperRunDir + "=" + e.runDir, helperVer + "=" + version,
+	}, extraEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: e.uid, Gid: e.gid, Groups: []uint32{}},
+		Pdeathsig:  syscall.SIGKILL,
+	}
+	return cmd
+}
+
+func (e *testEnv) run(t *testing.T, version string, extraEnv ...string) helperReport {
+	t.Helper()
+	r, err := e.tryRun(version, extraEnv...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *testEnv) tryRun(version string, extraEnv ...string) (helperReport, error) {
+	cmd := e.command(version, extraEnv...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return helperReport{}, fmt.Errorf("helper: %v: %s", err, stderr.String())
+	}
+	var r helperReport
+	if err := json.Unmarshal(out, &r); err != nil {
+		return r, fmt.Errorf("parse %q: %v", out, err)
+	}
+	return r, nil
+}
+
+func (e *testEnv) holderRoot() string { return filepath.Join(e.runDir, holderDirName) }
+
+// instanceDirs lists the holder instance directories that exist.
+func (e *testEnv) instanceDirs(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(e.holderRoot(), instancePrefix+"*"))
+	must(t, err)
+	return dirs
+}
+
+// killHolders SIGKILLs the process group of every live holder the test
+// started, in any run directory under its home, and waits for their locks
+// to go.
+func (e *testEnv) killHolders(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(e.home, "run", "*", holderDirName, instancePrefix+"*"))
+	for _, dir := range dirs {
+		inst, err := loadInstance(dir)
+		if err != nil {
+			continue
+		}
+		if held, _ := lockHeld(dir); held {
+			_ = syscall.Kill(-inst.rec.PID, syscall.SIGKILL)
+			if !waitFor(func() bool { held, _ := lockHeld(dir); return !held }) {
+				t.Errorf("holder %d still holds its lock after SIGKILL", inst.rec.PID)
+			}
+		}
+	}
+}
+
+// waitFor polls cond for up to 5 seconds.
+func waitFor(cond func() bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
+}
+
+// alive reports whether pid runs (a zombie counts as dead).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	i := bytes.LastIndexByte(b, ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z'
+}
