@@ -10,9 +10,16 @@ import (
 	"github.com/hutchctr/hutch/pkg/ns"
 	_ "github.com/hutchctr/hutch/pkg/ns/nsenter" // the cgo constructor that joins namespaces before Go starts
 	"github.com/hutchctr/hutch/pkg/slirp"
+	"go.podman.io/storage/pkg/reexec"
 )
 
 func main() {
+	// containers/storage re-executes the binary under names it registered
+	// (storage-untar, ...) to unpack layers in a chroot; reexec.Init runs
+	// those and reports whether it did.
+	if reexec.Init() {
+		return
+	}
 	switch os.Getenv("_HUTCH_ROLE") {
 	case "init":
 		os.Exit(ns.InitMain())

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -46,6 +47,8 @@ type launchConfig struct {
 	SpecPath    string
 	Stdin       bool
 	CleanupArgs []string
+	// Rows and Cols are the initial pty size (the caller's terminal).
+	Rows, Cols uint16
 }
 
 // started reports a launched container.
@@ -58,12 +61,12 @@ type started struct {
 type monitorClient interface {
 	// Pair returns a connected socket pair: the caller keeps ours and passes
 	// theirs to Launch as the monitor's first attach client.
-	Pair() (ours, theirs *os.File, err error)
+	Pair() (ours net.Conn, theirs *os.File, err error)
 	// Dial connects to the monitor of container id.
-	Dial(ctx context.Context, id string) (*os.File, error)
+	Dial(ctx context.Context, id string) (net.Conn, error)
 	// Attach relays s over conn until the container exits and returns its
 	// exit code.
-	Attach(ctx context.Context, conn *os.File, s Streams, stdin bool) (int, error)
+	Attach(ctx context.Context, conn net.Conn, s Streams, stdin bool) (int, error)
 	// ReadLog writes the container's log; with o.Follow it keeps reading
 	// while alive() is true.
 	ReadLog(ctx context.Context, path string, o LogsOptions, stdout, stderr io.Writer, alive func() bool) error

@@ -272,7 +272,7 @@ func TestRunStopRemove(t *testing.T) {
 	if err := e.Remove(ctx, "web", RemoveOptions{}); !errors.Is(err, errdefs.ErrConflict) {
 		t.Fatalf("rm of a running container: got %v, want ErrConflict", err)
 	}
-	if _, err := e.start(ctx, id, nil); !errors.Is(err, errdefs.ErrConflict) {
+	if _, err := e.start(ctx, id, nil, nil); !errors.Is(err, errdefs.ErrConflict) {
 		t.Fatalf("second start: got %v, want ErrConflict", err)
 	}
 	zero := uint(5)

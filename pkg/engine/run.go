@@ -21,7 +21,7 @@ func (e *Engine) Run(ctx context.Context, o CreateOptions, r RunOptions) (string
 		return "", err
 	}
 	if r.Detach {
-		if _, err := e.start(ctx, id, nil); err != nil {
+		if _, err := e.start(ctx, id, nil, nil); err != nil {
 			e.removeAfterFailedRun(ctx, id)
 			return "", err
 		}
@@ -39,7 +39,7 @@ func (e *Engine) runAttached(ctx context.Context, id string, s Streams, sigProxy
 		return err
 	}
 	defer ours.Close()
-	st, err := e.start(ctx, id, theirs)
+	st, err := e.start(ctx, id, theirs, s.Terminal)
 	theirs.Close()
 	if err != nil {
 		if removeOnFail {

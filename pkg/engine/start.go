@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/monitor"
 	"github.com/hutchctr/hutch/pkg/ns"
 	"github.com/hutchctr/hutch/pkg/spec"
 	"github.com/hutchctr/hutch/pkg/state"
@@ -34,14 +36,15 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 		}
 		return e.runAttached(ctx, id, o.Streams, o.SigProxy, o.Interactive && c.Config.Stdin, false)
 	}
-	_, err = e.start(ctx, id, nil)
+	_, err = e.start(ctx, id, nil, nil)
 	return err
 }
 
 // start mounts the rootfs, completes the spec and launches the monitor,
 // which records the container as running. attach, if set, becomes the
-// monitor's first attach client.
-func (e *Engine) start(ctx context.Context, id string, attach *os.File) (*started, error) {
+// monitor's first attach client; tty, if set, is the caller's terminal,
+// whose size the container's pty starts with.
+func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*started, error) {
 	imgs, err := e.images(ctx)
 	if err != nil {
 		return nil, err
@@ -50,9 +53,11 @@ func (e *Engine) start(ctx context.Context, id string, attach *os.File) (*starte
 	if err != nil {
 		return nil, err
 	}
-	st, err := e.monitors.Launch(ctx, launchConfig{
-		ID: id, SpecPath: specPath, Stdin: cfg.Stdin, CleanupArgs: e.cleanupArgs(id),
-	}, attach)
+	lc := launchConfig{ID: id, SpecPath: specPath, Stdin: cfg.Stdin, CleanupArgs: e.cleanupArgs(id)}
+	if tty != nil && cfg.Terminal {
+		lc.Rows, lc.Cols, _ = monitor.TerminalSize(tty)
+	}
+	st, err := e.monitors.Launch(ctx, lc, attach)
 	if err == nil {
 		return st, nil
 	}
@@ -195,7 +200,11 @@ func (e *Engine) cleanupArgs(id string) []string {
 // the command does not exist, 126 when it cannot be executed.
 func execExitError(cmd string, err *ns.ExecError) error {
 	if err.Errno == syscall.ENOENT {
-		return &ExitError{Code: 127, Err: fmt.Errorf("executable file %q not found in $PATH: %w", cmd, errdefs.ErrNotFound)}
+		where := " in $PATH"
+		if strings.Contains(cmd, "/") {
+			where = ""
+		}
+		return &ExitError{Code: 127, Err: fmt.Errorf("executable file %q not found%s", cmd, where)}
 	}
-	return &ExitError{Code: 126, Err: fmt.Errorf("%q cannot be executed: %v: %w", cmd, err.Errno, errdefs.ErrPermission)}
+	return &ExitError{Code: 126, Err: fmt.Errorf("%q cannot be executed: %v", cmd, err.Errno)}
 }

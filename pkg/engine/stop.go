@@ -97,7 +97,7 @@ func (e *Engine) Restart(ctx context.Context, ref string, timeout *uint) error {
 	if err := e.Stop(ctx, id, timeout); err != nil {
 		return err
 	}
-	if _, err := e.start(ctx, id, nil); err != nil {
+	if _, err := e.start(ctx, id, nil, nil); err != nil {
 		return err
 	}
 	h, err := e.state.Lock(id)
