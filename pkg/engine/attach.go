@@ -16,7 +16,7 @@ func (e *Engine) Attach(ctx context.Context, ref string, s Streams, sigProxy boo
 	}
 	c = e.reconcile(ctx, c)
 	if !c.State.Status.Active() {
-		return fmt.Errorf("container %s is not running: %w", c.Config.Name, errdefs.ErrConflict)
+		return errdefs.Errorf(errdefs.ErrConflict, "container %s is not running", c.Config.Name)
 	}
 	conn, err := e.client.Dial(ctx, c.Config.ID)
 	if err != nil {

@@ -121,10 +121,10 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 		network = "none"
 	case "host":
 	default:
-		return state.Config{}, fmt.Errorf("network %q: only none and host are supported in this version: %w", network, errdefs.ErrNotImplemented)
+		return state.Config{}, errdefs.Errorf(errdefs.ErrNotImplemented, "network %q: only none and host are supported in this version", network)
 	}
 	if o.Init {
-		return state.Config{}, fmt.Errorf("--init: %w", errdefs.ErrNotImplemented)
+		return state.Config{}, errdefs.Errorf(errdefs.ErrNotImplemented, "--init")
 	}
 	hostname := o.Hostname
 	if hostname == "" {
@@ -190,7 +190,7 @@ func command(o CreateOptions, img ImageConfig) ([]string, error) {
 	}
 	args := append(append([]string(nil), entrypoint...), cmd...)
 	if len(args) == 0 {
-		return nil, fmt.Errorf("no command given and the image has no Cmd or Entrypoint: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "no command given and the image has no Cmd or Entrypoint")
 	}
 	return args, nil
 }
@@ -205,7 +205,7 @@ func (e *Engine) environment(o CreateOptions, img ImageConfig) ([]string, error)
 	for _, path := range o.EnvFiles {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("env file: %v: %w", err, errdefs.ErrInvalidArgument)
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "env file: %v", err)
 		}
 		vars, err := spec.ParseEnvFile(f, path, os.LookupEnv)
 		f.Close()
@@ -231,7 +231,7 @@ func userMounts(o CreateOptions) ([]specs.Mount, error) {
 			return err
 		}
 		if seen[m.Destination] {
-			return fmt.Errorf("duplicate mount destination %s: %w", m.Destination, errdefs.ErrInvalidArgument)
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "duplicate mount destination %s", m.Destination)
 		}
 		seen[m.Destination] = true
 		out = append(out, m)
@@ -318,12 +318,12 @@ func firstNonEmpty(vals ...string) string {
 // parseSignal accepts "KILL", "SIGKILL", "sigkill" and "9".
 func parseSignal(s string) (unix.Signal, error) {
 	if s == "" {
-		return 0, fmt.Errorf("empty signal: %w", errdefs.ErrInvalidArgument)
+		return 0, errdefs.Errorf(errdefs.ErrInvalidArgument, "empty signal")
 	}
 	var n int
 	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s {
 		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("signal %q out of range: %w", s, errdefs.ErrInvalidArgument)
+			return 0, errdefs.Errorf(errdefs.ErrInvalidArgument, "signal %q out of range", s)
 		}
 		return unix.Signal(n), nil
 	}
@@ -333,7 +333,7 @@ func parseSignal(s string) (unix.Signal, error) {
 	}
 	sig := unix.SignalNum(name)
 	if sig == 0 {
-		return 0, fmt.Errorf("unknown signal %q: %w", s, errdefs.ErrInvalidArgument)
+		return 0, errdefs.Errorf(errdefs.ErrInvalidArgument, "unknown signal %q", s)
 	}
 	return sig, nil
 }

@@ -22,7 +22,7 @@ import (
 // a non-zero exit code. Detached, it returns once the process started.
 func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) error {
 	if len(o.Command) == 0 {
-		return fmt.Errorf("exec: no command given: %w", errdefs.ErrInvalidArgument)
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "exec: no command given")
 	}
 	c, err := e.state.Get(ref)
 	if err != nil {
@@ -30,7 +30,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) error {
 	}
 	c = e.reconcile(ctx, c)
 	if c.State.Status != state.Running {
-		return fmt.Errorf("container %s is not running (it is %s): %w", c.Config.Name, displayState(c.State.Status), errdefs.ErrConflict)
+		return errdefs.Errorf(errdefs.ErrConflict, "container %s is not running (it is %s)", c.Config.Name, displayState(c.State.Status))
 	}
 	proc, err := execProcessSpec(c, o)
 	if err != nil {
@@ -72,7 +72,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) error {
 // process (capabilities, rlimits, no_new_privs) and the options.
 func execProcessSpec(c *state.Container, o ExecOptions) (*specs.Process, error) {
 	if c.Config.Spec == nil || c.Config.Spec.Process == nil {
-		return nil, fmt.Errorf("container %s has no runtime spec: %w", c.Config.Name, errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "container %s has no runtime spec", c.Config.Name)
 	}
 	p := *c.Config.Spec.Process
 	p.Args = o.Command
@@ -81,7 +81,7 @@ func execProcessSpec(c *state.Container, o ExecOptions) (*specs.Process, error) 
 	for _, path := range o.EnvFiles {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("env file: %v: %w", err, errdefs.ErrInvalidArgument)
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "env file: %v", err)
 		}
 		vars, err := spec.ParseEnvFile(f, path, os.LookupEnv)
 		f.Close()

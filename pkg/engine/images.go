@@ -38,7 +38,7 @@ func (e *Engine) Save(ctx context.Context, path, format string, refs []string) e
 		format = "docker-archive"
 	case "docker-archive", "oci-archive":
 	default:
-		return fmt.Errorf("save format %q: want docker-archive or oci-archive: %w", format, errdefs.ErrInvalidArgument)
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "save format %q: want docker-archive or oci-archive", format)
 	}
 	imgs, err := e.images(ctx)
 	if err != nil {
@@ -172,7 +172,7 @@ func (e *Engine) RemoveImage(ctx context.Context, ref string, force bool) ([]str
 	}
 	if cs := users[m.ID]; len(cs) > 0 {
 		if !force {
-			return nil, fmt.Errorf("image %s is in use by container %s: remove the container first, or use rmi -f: %w", ref, cs[0].Config.Name, errdefs.ErrConflict)
+			return nil, errdefs.Errorf(errdefs.ErrConflict, "image %s is in use by container %s: remove the container first, or use rmi -f", ref, cs[0].Config.Name)
 		}
 		for _, c := range cs {
 			if err := e.Remove(ctx, c.Config.ID, RemoveOptions{Force: true}); err != nil {

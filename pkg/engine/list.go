@@ -164,7 +164,7 @@ func filterPredicate(key, v string) (func(*state.Container) bool, error) {
 	case "name":
 		re, err := regexp.Compile(v)
 		if err != nil {
-			return nil, fmt.Errorf("filter name=%s: %v: %w", v, err, errdefs.ErrInvalidArgument)
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "filter name=%s: %v", v, err)
 		}
 		return func(c *state.Container) bool { return re.MatchString(c.Config.Name) }, nil
 	case "id":
@@ -173,7 +173,7 @@ func filterPredicate(key, v string) (func(*state.Container) bool, error) {
 		switch v {
 		case "created", "running", "paused", "exited", "stopping", "removing":
 		default:
-			return nil, fmt.Errorf("filter status=%s: want created, running, paused, exited, stopping or removing: %w", v, errdefs.ErrInvalidArgument)
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "filter status=%s: want created, running, paused, exited, stopping or removing", v)
 		}
 		return func(c *state.Container) bool { return displayState(c.State.Status) == v }, nil
 	case "label":
@@ -187,7 +187,7 @@ func filterPredicate(key, v string) (func(*state.Container) bool, error) {
 			return c.Config.ImageName == v || c.Config.Image == v || strings.HasPrefix(c.Config.ImageID, v)
 		}, nil
 	default:
-		return nil, fmt.Errorf("filter %q: supported filters are name, id, status, label and ancestor: %w", key, errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "filter %q: supported filters are name, id, status, label and ancestor", key)
 	}
 }
 

@@ -25,7 +25,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	c = e.reconcile(ctx, c)
 	if c.State.Status.Active() {
 		if !o.Force {
-			return fmt.Errorf("container %s is running: stop it first, or use rm -f: %w", c.Config.Name, errdefs.ErrConflict)
+			return errdefs.Errorf(errdefs.ErrConflict, "container %s is running: stop it first, or use rm -f", c.Config.Name)
 		}
 		if err := e.killAndWait(ctx, c.Config.Name, id, c.State); err != nil {
 			return err
@@ -40,7 +40,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	}
 	defer h.Unlock()
 	if h.State.Status.Active() {
-		return fmt.Errorf("container %s was started again while being removed: %w", h.Config.Name, errdefs.ErrConflict)
+		return errdefs.Errorf(errdefs.ErrConflict, "container %s was started again while being removed", h.Config.Name)
 	}
 	if err := h.Update(func(s *state.State) error { s.Status = state.Removing; return nil }); err != nil {
 		return err

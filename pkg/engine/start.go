@@ -69,7 +69,7 @@ func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*s
 	case errors.Is(err, errdefs.ErrConflict):
 		// Another start won the race and owns the mount too: drop ours.
 		imgs.Unmount(ctx, id, false)
-		return nil, fmt.Errorf("container %s is already running: %w", cfg.Name, errdefs.ErrConflict)
+		return nil, errdefs.Errorf(errdefs.ErrConflict, "container %s is already running", cfg.Name)
 	default:
 		e.unmountAfterFailedStart(ctx, imgs, id)
 		return nil, fmt.Errorf("start container %s: %w", cfg.Name, err)
@@ -109,7 +109,7 @@ func (e *Engine) startable(h *state.Handle) error {
 	st := h.State.Status
 	if st.Active() {
 		if alive, _ := e.state.MonitorAlive(h.ID()); alive {
-			return fmt.Errorf("container %s is already running: %w", h.Config.Name, errdefs.ErrConflict)
+			return errdefs.Errorf(errdefs.ErrConflict, "container %s is already running", h.Config.Name)
 		}
 		killStale(h.State.Pid, h.State.PidStart)
 		return h.Update(func(s *state.State) error {
@@ -122,9 +122,9 @@ func (e *Engine) startable(h *state.Handle) error {
 	case state.Created, state.Exited:
 		return nil
 	case state.Configured:
-		return fmt.Errorf("container %s was not completely created; remove it with rm -f: %w", h.Config.Name, errdefs.ErrConflict)
+		return errdefs.Errorf(errdefs.ErrConflict, "container %s was not completely created; remove it with rm -f", h.Config.Name)
 	default:
-		return fmt.Errorf("container %s is %s: %w", h.Config.Name, st, errdefs.ErrConflict)
+		return errdefs.Errorf(errdefs.ErrConflict, "container %s is %s", h.Config.Name, st)
 	}
 }
 
@@ -161,7 +161,7 @@ func (e *Engine) writeSpec(h *state.Handle, rootfs string) (string, error) {
 
 func copySpec(s *specs.Spec) (*specs.Spec, error) {
 	if s == nil {
-		return nil, fmt.Errorf("container record has no runtime spec: %w", errdefs.ErrInvalidArgument)
+		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "container record has no runtime spec")
 	}
 	data, err := json.Marshal(s)
 	if err != nil {

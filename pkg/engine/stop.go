@@ -80,7 +80,7 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig string) error {
 	}
 	c = e.reconcile(ctx, c)
 	if !c.State.Status.Active() {
-		return fmt.Errorf("container %s is not running: %w", c.Config.Name, errdefs.ErrConflict)
+		return errdefs.Errorf(errdefs.ErrConflict, "container %s is not running", c.Config.Name)
 	}
 	return signalContainer(c.State, s)
 }

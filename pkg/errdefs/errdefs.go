@@ -7,7 +7,10 @@
 //	fmt.Errorf("container %q: %w", name, errdefs.ErrNotFound)
 package errdefs
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNotFound means the named object (container, image, volume, ...) does not exist.
@@ -31,3 +34,22 @@ func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // IsConflict reports whether err is or wraps ErrConflict.
 func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
+
+// classed is an error of a class whose message does not repeat the class's
+// own text ("...: invalid argument").
+type classed struct {
+	err   error
+	class error
+}
+
+func (c *classed) Error() string        { return c.err.Error() }
+func (c *classed) Unwrap() error        { return c.err }
+func (c *classed) Is(target error) bool { return target == c.class }
+
+// Errorf formats an error (wrapping %w verbs as fmt.Errorf does) that
+// belongs to class without appending the class's text to the message:
+//
+//	errdefs.Errorf(errdefs.ErrInvalidArgument, "working directory %q must be absolute", dir)
+func Errorf(class error, format string, args ...any) error {
+	return &classed{err: fmt.Errorf(format, args...), class: class}
+}

@@ -1,6 +1,7 @@
 package errdefs
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -23,5 +24,19 @@ func TestWrappedClasses(t *testing.T) {
 		if got := IsConflict(tt.err); got != tt.conflict {
 			t.Errorf("IsConflict(%v) = %v, want %v", tt.err, got, tt.conflict)
 		}
+	}
+}
+
+func TestErrorfKeepsClassOutOfMessage(t *testing.T) {
+	inner := fmt.Errorf("inner: %w", ErrNotFound)
+	err := Errorf(ErrInvalidArgument, "user %q: %w", "x", inner)
+	if got, want := err.Error(), `user "x": inner: not found`; got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+	if !errors.Is(err, ErrInvalidArgument) || !errors.Is(err, ErrNotFound) {
+		t.Errorf("errors.Is lost a class: %v", err)
+	}
+	if errors.Is(err, ErrConflict) {
+		t.Error("errors.Is matched an unrelated class")
 	}
 }

@@ -65,10 +65,10 @@ func ParseEnv(entries []string, lookup func(string) (string, bool)) ([]string, e
 func parseEnvEntry(e string, lookup func(string) (string, bool)) (string, bool, error) {
 	k, _, hasValue := strings.Cut(e, "=")
 	if k == "" {
-		return "", false, fmt.Errorf("empty name: %w", errdefs.ErrInvalidArgument)
+		return "", false, errdefs.Errorf(errdefs.ErrInvalidArgument, "empty name")
 	}
 	if strings.IndexFunc(k, unicode.IsSpace) >= 0 {
-		return "", false, fmt.Errorf("name contains whitespace: %w", errdefs.ErrInvalidArgument)
+		return "", false, errdefs.Errorf(errdefs.ErrInvalidArgument, "name contains whitespace")
 	}
 	if hasValue {
 		return e, true, nil

@@ -28,7 +28,7 @@ func New(opts ...Opt) (*specs.Spec, error) {
 func WithArgs(args ...string) Opt {
 	return func(s *specs.Spec) error {
 		if len(args) == 0 {
-			return fmt.Errorf("no command: the image has no Cmd or Entrypoint and none was given: %w", errdefs.ErrInvalidArgument)
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "no command: the image has no Cmd or Entrypoint and none was given")
 		}
 		s.Process.Args = append([]string(nil), args...)
 		return nil
@@ -51,7 +51,7 @@ func WithCwd(dir string) Opt {
 			return nil
 		}
 		if !path.IsAbs(dir) {
-			return fmt.Errorf("working directory %q must be an absolute path: %w", dir, errdefs.ErrInvalidArgument)
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "working directory %q must be an absolute path", dir)
 		}
 		s.Process.Cwd = path.Clean(dir)
 		return nil
@@ -109,7 +109,7 @@ func WithMounts(ms ...specs.Mount) Opt {
 	return func(s *specs.Spec) error {
 		for _, m := range ms {
 			if !path.IsAbs(m.Destination) {
-				return fmt.Errorf("mount destination %q must be an absolute path: %w", m.Destination, errdefs.ErrInvalidArgument)
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "mount destination %q must be an absolute path", m.Destination)
 			}
 		}
 		s.Mounts = append(s.Mounts, ms...)

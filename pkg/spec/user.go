@@ -27,7 +27,7 @@ func ResolveUser(rootfs, spec string) (specs.User, string, error) {
 	defaults := &user.ExecUser{Uid: 0, Gid: 0, Home: "/"}
 	eu, err := user.GetExecUserPath(spec, defaults, passwd, group)
 	if err != nil {
-		return specs.User{}, "", fmt.Errorf("user %q: %v: %w", spec, err, errdefs.ErrInvalidArgument)
+		return specs.User{}, "", errdefs.Errorf(errdefs.ErrInvalidArgument, "user %q: %v", spec, err)
 	}
 	u := specs.User{UID: uint32(eu.Uid), GID: uint32(eu.Gid)}
 	for _, g := range eu.Sgids {

@@ -1,8 +1,6 @@
 package state
 
 import (
-	"fmt"
-
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
@@ -45,7 +43,7 @@ func (s Status) CanTransition(next Status) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("container is %s, cannot move to %s: %w", s, next, errdefs.ErrConflict)
+	return errdefs.Errorf(errdefs.ErrConflict, "container is %s, cannot move to %s", s, next)
 }
 
 // Active reports whether a container in this state has (or should have) a

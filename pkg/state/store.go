@@ -31,7 +31,7 @@ var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // container name.
 func ValidateName(name string) error {
 	if len(name) > 253 || !nameRE.MatchString(name) {
-		return fmt.Errorf("container name %q: must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: %w", name, errdefs.ErrInvalidArgument)
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "container name %q: must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", name)
 	}
 	return nil
 }
@@ -216,7 +216,7 @@ func (s *Store) releaseName(name, id string) {
 // Lookup resolves a full ID, a unique ID prefix or a name to a container ID.
 func (s *Store) Lookup(ref string) (string, error) {
 	if ref == "" {
-		return "", fmt.Errorf("empty container name or id: %w", errdefs.ErrInvalidArgument)
+		return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "empty container name or id")
 	}
 	if owner, err := os.ReadFile(filepath.Join(s.namesDir(), filepath.Base(ref))); err == nil && ref == filepath.Base(ref) {
 		if _, err := os.Stat(s.Dir(string(owner))); err == nil {
@@ -239,7 +239,7 @@ func (s *Store) Lookup(ref string) (string, error) {
 			return match[0], nil
 		case 0:
 		default:
-			return "", fmt.Errorf("container %q: prefix matches %d containers: %w", ref, len(match), errdefs.ErrInvalidArgument)
+			return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "container %q: prefix matches %d containers", ref, len(match))
 		}
 	}
 	return "", fmt.Errorf("no container with name or id %q: %w", ref, errdefs.ErrNotFound)

@@ -1,7 +1,6 @@
 package volume
 
 import (
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,7 +16,7 @@ import (
 var defaultTmpfsOptions = []string{"rw", "noexec", "nosuid", "nodev"}
 
 func invalid(flag, value, why string) error {
-	return fmt.Errorf("%s %q: %s: %w", flag, value, why, errdefs.ErrInvalidArgument)
+	return errdefs.Errorf(errdefs.ErrInvalidArgument, "%s %q: %s", flag, value, why)
 }
 
 // ParseVolume parses -v HOST:CTR[:OPTIONS]. HOST must be an absolute or
@@ -34,7 +33,7 @@ func ParseVolume(v string) (specs.Mount, error) {
 		return specs.Mount{}, invalid("volume", v, "empty path")
 	}
 	if !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".") {
-		return specs.Mount{}, fmt.Errorf("volume %q: named volumes are not supported yet; give an absolute host path: %w", v, errdefs.ErrNotImplemented)
+		return specs.Mount{}, errdefs.Errorf(errdefs.ErrNotImplemented, "volume %q: named volumes are not supported yet; give an absolute host path", v)
 	}
 	opts := []string{"rbind"}
 	rw := "rw"
@@ -60,7 +59,7 @@ func bindMount(flag, v, src, dst string, opts []string) (specs.Mount, error) {
 		return specs.Mount{}, invalid(flag, v, err.Error())
 	}
 	if _, err := os.Stat(abs); err != nil {
-		return specs.Mount{}, fmt.Errorf("%s %q: host path %s: %w", flag, v, abs, errdefs.ErrNotFound)
+		return specs.Mount{}, errdefs.Errorf(errdefs.ErrNotFound, "%s %q: host path %s does not exist", flag, v, abs)
 	}
 	if !path.IsAbs(dst) {
 		return specs.Mount{}, invalid(flag, v, "container path must be absolute")
@@ -151,7 +150,7 @@ func ParseMount(v string) (specs.Mount, error) {
 	case "":
 		return specs.Mount{}, invalid("mount", v, "type is required (bind or tmpfs)")
 	case "volume":
-		return specs.Mount{}, fmt.Errorf("mount %q: named volumes are not supported yet: %w", v, errdefs.ErrNotImplemented)
+		return specs.Mount{}, errdefs.Errorf(errdefs.ErrNotImplemented, "mount %q: named volumes are not supported yet", v)
 	default:
 		return specs.Mount{}, invalid("mount", v, "unknown type "+strconv.Quote(kv["type"]))
 	}
