@@ -1,0 +1,111 @@
+package monitor
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hutchctr/hutch/pkg/errdefs"
+)
+
+// Config describes the container a monitor runs.
+type Config struct {
+	// ID is the container's ID. Required.
+	ID string `json:"id"`
+	// DataDir and RunDir are hutch's data and run roots, as given to
+	// state.Open. Required.
+	DataDir string `json:"dataDir"`
+	RunDir  string `json:"runDir"`
+	// SpecPath is the complete runtime-spec document written by the engine
+	// (ns.Config.Spec). Required.
+	SpecPath string `json:"specPath"`
+	// Stdin keeps the container's stdin open and forwards attach clients'
+	// input to it (-i). Without it the container's stdin is /dev/null.
+	Stdin bool `json:"stdin,omitempty"`
+	// CleanupArgs is the command run after the container exited and its
+	// state was recorded, e.g. [/proc/self/exe --root R --runroot RR
+	// container cleanup ID]: it unmounts the rootfs and applies --rm. The
+	// monitor waits for it (cleanupTimeout at most) before it sends the exit
+	// code to attach clients. Empty: no cleanup.
+	CleanupArgs []string `json:"cleanupArgs,omitempty"`
+	// Rows and Cols are the pty's initial size (the caller's terminal, see
+	// TerminalSize), set before the container's process starts; 0 leaves
+	// the kernel's default. Attach clients resize it later.
+	Rows uint16 `json:"rows,omitempty"`
+	Cols uint16 `json:"cols,omitempty"`
+	// LogLevel is hutch's --log-level for the monitor's own diagnostics
+	// (monitor.log in the container's directory): debug, info, warn, error.
+	LogLevel string `json:"logLevel,omitempty"`
+
+	// env is added to the monitor's environment; tests select a fake
+	// runtime with it.
+	env []string
+}
+
+func (c Config) validate() error {
+	for _, f := range []struct{ name, v string }{
+		{"ID", c.ID}, {"DataDir", c.DataDir}, {"RunDir", c.RunDir}, {"SpecPath", c.SpecPath},
+	} {
+		if f.v == "" {
+			return fmt.Errorf("monitor config: %s is required: %w", f.name, errdefs.ErrInvalidArgument)
+		}
+	}
+	return nil
+}
+
+// The monitor learns its configuration from the environment of the
+// re-executed process, and which extra descriptors it was given.
+const (
+	roleEnv   = "_HUTCH_ROLE"
+	configEnv = "_HUTCH_MONITOR"
+	// reportFD is the pipe on which the monitor tells Launch how the start
+	// went; attachFD the optional first attach client.
+	reportFD = 3
+	attachFD = 4
+)
+
+// launchDoc is what configEnv carries.
+type launchDoc struct {
+	Config
+	// Attach says fd attachFD is an attach client.
+	Attach bool `json:"attach,omitempty"`
+}
+
+// monitorEnv is the environment of a new monitor: the caller's, minus
+// another role's variables, plus the monitor's.
+func monitorEnv(cfg Config, attach bool) ([]string, error) {
+	doc, err := json.Marshal(launchDoc{Config: cfg, Attach: attach})
+	if err != nil {
+		return nil, fmt.Errorf("monitor config: %w", err)
+	}
+	env := withoutRoleEnv(os.Environ())
+	env = append(env, roleEnv+"=monitor", configEnv+"="+string(doc))
+	return append(env, cfg.env...), nil
+}
+
+// withoutRoleEnv drops the variables that would make a child of hutch
+// (the cleanup command, the container's init) act as a monitor.
+func withoutRoleEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if strings.HasPrefix(kv, roleEnv+"=") || strings.HasPrefix(kv, configEnv+"=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// readLaunchDoc reads the monitor's configuration and removes it and the
+// role from the environment, so the monitor's children do not inherit them.
+func readLaunchDoc() (launchDoc, error) {
+	var doc launchDoc
+	raw := os.Getenv(configEnv)
+	os.Unsetenv(configEnv)
+	os.Unsetenv(roleEnv)
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		return doc, fmt.Errorf("monitor config from %s: %w", configEnv, err)
+	}
+	return doc, doc.validate()
+}
