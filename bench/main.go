@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// options are the command-line settings of one invocation.
+type options struct {
+	hutch, podman string
+	user          string // the unprivileged user of the rootless half
+	skipRootless  bool
+	jsonOut       string
+	params
+
+	// role "rootless" marks the copy of this program that runuser starts;
+	// it benchmarks in dir with the tarball image and prints JSON.
+	role, dir, image string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	role := "bench"
+	if o.role != "" {
+		role = "bench:" + o.role
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)).With("role", role))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	switch o.role {
+	case "":
+		err = drive(ctx, o, args, stdout)
+	case "rootless":
+		err = rootlessMain(ctx, o, stdout)
+	default:
+		err = fmt.Errorf("unknown role %q", o.role)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	hutch := os.Getenv("HUTCH")
+	if hutch == "" {
+		hutch = "bin/hutch"
+	}
+	fs.StringVar(&o.hutch, "hutch", hutch, "hutch binary; the HUTCH environment variable sets the default")
+	fs.StringVar(&o.podman, "podman", "podman", "podman binary")
+	fs.StringVar(&o.user, "user", "hutchtest", "unprivileged user (with an /etc/subuid range) for the rootless half")
+	fs.BoolVar(&o.skipRootless, "skip-rootless", false, "run only the root half")
+	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.IntVar(&o.iterations, "n", 15, "timed rounds per tool for each timing benchmark")
+	fs.IntVar(&o.warmup, "warmup", 2, "discarded warm-up rounds per tool")
+	fs.IntVar(&o.psCount, "ps", 200, "containers created for the ps -a benchmark")
+	fs.IntVar(&o.memCount, "mem", 10, "running containers per tool for the monitor-memory benchmark")
+	fs.StringVar(&o.role, "role", "", "internal: the part of the run this process plays")
+	fs.StringVar(&o.dir, "dir", "", "internal: work directory of the rootless role")
+	fs.StringVar(&o.image, "image", "", "internal: image tarball of the rootless role")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench: unexpected arguments %q\n", fs.Args())
+		return o, errors.New("usage")
+	}
+	if o.iterations < 1 || o.warmup < 0 || o.psCount < 0 || o.memCount < 1 {
+		fmt.Fprintln(stderr, "bench: -n and -mem must be at least 1, -warmup and -ps not negative")
+		return o, errors.New("usage")
+	}
+	return o, nil
+}
+
+// rootlessMain is the rootless half, run as the unprivileged user: the
+// same timing and memory benchmarks, in o.dir, reported as JSON on stdout.
+func rootlessMain(ctx context.Context, o options, stdout io.Writer) error {
+	env, err := phaseEnv(o.dir)
+	if err != nil {
+		return err
+	}
+	tools, err := newTools(o.dir, o.hutch, o.podman, env)
+	if err != nil {
+		return err
+	}
+	results := rootlessBenchmarks(ctx, tools, o.params, o.image)
+	// Removal needs a live context even after an interrupt.
+	if err := removeAll(context.Background(), tools); err != nil {
+		slog.Warn("cleanup", "err", err)
+	}
+	killLeftovers(o.dir)
+	return json.NewEncoder(stdout).Encode(results)
+}
+
+func rootlessBenchmarks(ctx context.Context, tools []*tool, p params, image string) []Result {
+	importImage(ctx, tools, image, imageRef)
+	results := []Result{benchRunRm(ctx, tools, p, "rootless")}
+	if err := removeAll(ctx, tools); err != nil {
+		slog.Warn("cleanup", "err", err)
+	}
+	return append(results, benchMem(ctx, tools, p, "rootless")...)
+}
