@@ -1,0 +1,193 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// layerCheck is what a layer's bytes must match. Empty digests are not
+// checked (a docker-archive has no blob digests; an imported tarball has no
+// expected diff ID).
+type layerCheck struct {
+	blobDigest digest.Digest // digest of the (possibly compressed) blob
+	blobSize   int64         // size of the blob, -1 if unknown
+	diffID     digest.Digest // digest of the uncompressed tar
+}
+
+// errAbandoned stops a layerStream whose consumer went away.
+var errAbandoned = errors.New("layer stream abandoned")
+
+// layerStream turns a layer blob into the uncompressed tar that PutLayer
+// reads, checking it on the way:
+//
+//	blob ─tee(blob sha256)─> decompress ─tee(diff sha256)─> tar reader ─> validator
+//	                                                            │ bytes held until their header is approved
+//	                                                            └──────────> pipe ─> storage.PutLayer
+//
+// Bytes reach storage unchanged (storage keeps tar-split metadata, so the
+// layer it exports later hashes to the same diff ID). Each entry's header is
+// released only after validation. Digests can only be known at the end, so a
+// mismatch closes the pipe with an error instead of EOF: storage reads to
+// EOF, so PutLayer fails and removes the half-written layer.
+type layerStream struct {
+	pr   *io.PipeReader
+	done chan struct{}
+	// Set by run before done is closed.
+	err    error
+	diffID digest.Digest
+	size   int64 // uncompressed size
+}
+
+func startLayerStream(blob io.Reader, chk layerCheck) *layerStream {
+	pr, pw := io.Pipe()
+	ls := &layerStream{pr: pr, done: make(chan struct{})}
+	go func() {
+		defer close(ls.done)
+		ls.err = ls.run(blob, chk, pw)
+		pw.CloseWithError(ls.err) // nil closes with EOF
+	}()
+	return ls
+}
+
+// finish stops the stream (if the consumer did not read it to the end) and
+// returns the validation result.
+func (ls *layerStream) finish() error {
+	ls.pr.CloseWithError(errAbandoned)
+	<-ls.done
+	if errors.Is(ls.err, errAbandoned) {
+		return nil // the consumer stopped first; its error is the one to report
+	}
+	return ls.err
+}
+
+func (ls *layerStream) run(blob io.Reader, chk layerCheck, out io.Writer) error {
+	blobHash := sha256.New()
+	blobN := &countingWriter{}
+	dec, err := archive.DecompressStream(io.TeeReader(blob, io.MultiWriter(blobHash, blobN)))
+	if err != nil {
+		return invalid("decompress: %v", err)
+	}
+	defer dec.Close()
+	diffHash := sha256.New()
+	g := &gate{src: io.TeeReader(dec, diffHash), out: out}
+	if err := g.pass(); err != nil {
+		return err
+	}
+	// Everything after the end-of-archive marker (padding) belongs to the
+	// layer too: storage records it and the diff ID covers it.
+	if err := g.drain(); err != nil {
+		return err
+	}
+	// The decompressor may stop before the end of the blob (gzip trailer,
+	// concatenated members); the blob digest covers all of it.
+	if _, err := io.Copy(io.Discard, blob); err != nil {
+		return invalid("read layer: %v", err)
+	}
+	ls.diffID, ls.size = digest.NewDigest(digest.SHA256, diffHash), g.n
+	return verifyDigests(chk, digest.NewDigest(digest.SHA256, blobHash), blobN.n, ls.diffID)
+}
+
+func verifyDigests(chk layerCheck, blob digest.Digest, blobSize int64, diffID digest.Digest) error {
+	if chk.blobDigest != "" && blob != chk.blobDigest {
+		return invalid("blob digest is %s, the manifest says %s", blob, chk.blobDigest)
+	}
+	if chk.blobSize >= 0 && chk.blobDigest != "" && blobSize != chk.blobSize {
+		return invalid("blob is %d bytes, the manifest says %d", blobSize, chk.blobSize)
+	}
+	if chk.diffID != "" && diffID != chk.diffID {
+		return invalid("uncompressed digest is %s, the image config says %s", diffID, chk.diffID)
+	}
+	return nil
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), errdefs.ErrInvalidArgument)
+}
+
+// gate reads a tar stream and writes the same bytes to out, holding back
+// each header until the validator approved it.
+type gate struct {
+	src     io.Reader
+	out     io.Writer
+	pending bytes.Buffer
+	n       int64
+}
+
+// Read feeds the tar reader and remembers what it consumed.
+func (g *gate) Read(p []byte) (int, error) {
+	n, err := g.src.Read(p)
+	g.pending.Write(p[:n])
+	g.n += int64(n)
+	return n, err
+}
+
+func (g *gate) release() error {
+	if g.pending.Len() == 0 {
+		return nil
+	}
+	_, err := g.out.Write(g.pending.Bytes())
+	g.pending.Reset()
+	return err
+}
+
+// pass validates and forwards every entry up to the end-of-archive marker.
+func (g *gate) pass() error {
+	tr := tar.NewReader(g)
+	v := newTarValidator()
+	buf := make([]byte, 128<<10)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return invalid("read tar: %v", err)
+		}
+		if err := v.check(h); err != nil {
+			return err
+		}
+		for {
+			if err := g.release(); err != nil {
+				return err
+			}
+			n, err := tr.Read(buf)
+			if n == 0 && errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return invalid("read tar entry %q: %v", h.Name, err)
+			}
+		}
+	}
+}
+
+// drain forwards the rest of the stream.
+func (g *gate) drain() error {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := g.Read(buf)
+		if n > 0 {
+			if rerr := g.release(); rerr != nil {
+				return rerr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return g.release()
+		}
+		if err != nil {
+			return invalid("read layer: %v", err)
+		}
+	}
+}
+
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
