@@ -71,7 +71,7 @@ func (e *Engine) createRecord(ctx context.Context, cfg state.Config, generated b
 // finishCreate creates the storage container and the per-container files,
 // then marks the record Created.
 func (e *Engine) finishCreate(ctx context.Context, imgs imageStore, h *state.Handle) error {
-	if err := imgs.CreateContainer(ctx, h.ID(), h.Config.ImageID); err != nil {
+	if err := imgs.CreateContainer(ctx, h.ID(), h.Config.ImageID, h.Config.AutoRemove); err != nil {
 		return err
 	}
 	if err := e.writeEtcFiles(h); err != nil {

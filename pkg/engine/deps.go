@@ -34,7 +34,7 @@ type imageStore interface {
 	Import(ctx context.Context, path, ref string) (string, error)
 	Save(ctx context.Context, w io.Writer, format string, refs []string) error
 	Remove(ctx context.Context, ref string) ([]string, error)
-	CreateContainer(ctx context.Context, id, imageID string) error
+	CreateContainer(ctx context.Context, id, imageID string, volatile bool) error
 	Mount(ctx context.Context, id string) (string, error)
 	Unmount(ctx context.Context, id string, force bool) error
 	DeleteContainer(ctx context.Context, id string) error

@@ -7,6 +7,7 @@ import (
 	"github.com/hutchctr/hutch/pkg/config"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/state"
+	"github.com/sirupsen/logrus"
 )
 
 // Options configure an Engine.
@@ -46,6 +47,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	quietLibraries(opts.LogLevel)
 	e := &Engine{paths: p, opts: opts, state: st}
 	wireReal(e)
 	return e, nil
@@ -75,4 +77,18 @@ func (e *Engine) Close() error {
 
 func notYet(verb string) error {
 	return fmt.Errorf("%s: %w", verb, errdefs.ErrNotImplemented)
+}
+
+// quietLibraries sets the level of logrus, which containers/storage and
+// rootlesskit log through: hutch prints errors once, itself, so their
+// warnings only show at --log-level debug or info.
+func quietLibraries(level string) {
+	switch level {
+	case "debug", "trace":
+		logrus.SetLevel(logrus.DebugLevel)
+	case "info":
+		logrus.SetLevel(logrus.InfoLevel)
+	default:
+		logrus.SetLevel(logrus.FatalLevel)
+	}
 }

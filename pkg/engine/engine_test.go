@@ -55,7 +55,7 @@ func (f *fakeImages) Save(context.Context, io.Writer, string, []string) error {
 	return nil
 }
 func (f *fakeImages) Remove(context.Context, string) ([]string, error) { return nil, nil }
-func (f *fakeImages) CreateContainer(_ context.Context, id, imageID string) error {
+func (f *fakeImages) CreateContainer(_ context.Context, id, imageID string, volatile bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.containers[id] = imageID

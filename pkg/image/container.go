@@ -10,12 +10,17 @@ import (
 )
 
 // CreateContainer creates the writable layer of container id (hutch's
-// container ID, used as the storage container ID) on top of image imageID.
-func (s *Store) CreateContainer(ctx context.Context, id, imageID string) error {
+// container ID, used as the storage container ID and as the layer's ID, so
+// that a layer left by a crash inside this call is found again by
+// DeleteContainer) on top of image imageID. A volatile container's overlay is
+// mounted with "volatile": its writes are never synced, which makes unmount
+// cheap; meant for --rm containers, whose data dies with them anyway.
+func (s *Store) CreateContainer(ctx context.Context, id, imageID string, volatile bool) error {
 	if id == "" {
 		return fmt.Errorf("create container layer: empty id: %w", errdefs.ErrInvalidArgument)
 	}
-	if _, err := s.st.CreateContainer(id, nil, imageID, "", "", nil); err != nil {
+	opts := &storage.ContainerOptions{Volatile: volatile}
+	if _, err := s.st.CreateContainer(id, nil, imageID, id, "", opts); err != nil {
 		return fmt.Errorf("create container layer %s on image %s: %w", id, imageID, classify(err))
 	}
 	return nil
@@ -44,9 +49,16 @@ func (s *Store) Unmount(ctx context.Context, id string, force bool) error {
 }
 
 // DeleteContainer unmounts (forcibly) and deletes container id's layer. A
-// container that does not exist is not an error.
+// container that does not exist is not an error; a layer named id without
+// a container (a create killed half-way) is deleted too.
 func (s *Store) DeleteContainer(ctx context.Context, id string) error {
 	if !s.ContainerExists(id) {
+		if _, err := s.st.Layer(id); err != nil {
+			return nil
+		}
+		if err := s.st.DeleteLayer(id); err != nil && !errors.Is(err, storage.ErrLayerUnknown) {
+			return fmt.Errorf("delete orphaned container layer %s: %w", id, classify(err))
+		}
 		return nil
 	}
 	if err := s.Unmount(ctx, id, true); err != nil {

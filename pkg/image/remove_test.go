@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestRemove(t *testing.T) {
 	if diff := cmp.Diff(got, []string{"Untagged: localhost/other:1"}); diff != "" {
 		t.Errorf("(-got +want):\n%s", diff)
 	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, testCtr, img.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Remove(ctx, "busybox"); !errors.Is(err, errdefs.ErrConflict) {
@@ -64,13 +65,13 @@ func TestContainerLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, testCtr, img.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if !s.ContainerExists(testCtr) {
 		t.Fatal("container does not exist after create")
 	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID); !errors.Is(err, errdefs.ErrAlreadyExists) {
+	if err := s.CreateContainer(ctx, testCtr, img.ID, false); !errors.Is(err, errdefs.ErrAlreadyExists) {
 		t.Errorf("second create: %v, want ErrAlreadyExists", err)
 	}
 	merged, err := s.Mount(ctx, testCtr)
@@ -117,7 +118,53 @@ func TestContainerLayer(t *testing.T) {
 	if _, err := s.Mount(ctx, testCtr); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("mount of a deleted container: %v, want ErrNotFound", err)
 	}
-	if err := s.CreateContainer(ctx, testCtr, "nope"); !errors.Is(err, errdefs.ErrNotFound) {
+	if err := s.CreateContainer(ctx, testCtr, "nope", false); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("create on a missing image: %v, want ErrNotFound", err)
+	}
+}
+
+// TestDeleteOrphanedContainerLayer: a create killed after storage made the
+// container's layer but before it recorded the container leaves a layer
+// named after the container; DeleteContainer must still remove it.
+func TestDeleteOrphanedContainerLayer(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustLoad(t, s, busyboxArchive(t, "docker", "busybox"))
+	img, err := s.Get(ctx, "busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.st.CreateLayer(testCtr, img.TopLayer, nil, "", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteContainer(ctx, testCtr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.st.Layer(testCtr); err == nil {
+		t.Error("orphaned container layer survived DeleteContainer")
+	}
+}
+
+// TestVolatileContainerMount: --rm containers are mounted "volatile".
+func TestVolatileContainerMount(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustLoad(t, s, busyboxArchive(t, "docker", "busybox"))
+	img, err := s.Get(ctx, "busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateContainer(ctx, testCtr, img.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := s.Mount(ctx, testCtr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts := mountOptions(merged); !strings.Contains(opts, "volatile") {
+		t.Errorf("mount options %q lack volatile", opts)
+	}
+	if err := s.DeleteContainer(ctx, testCtr); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -294,7 +294,7 @@ func doRootlessWork() (*rootlessResult, error) {
 	}
 	res.ImageID, res.TopLayer = img.ID, img.TopLayer
 	const ctr = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	if err := s.CreateContainer(ctx, ctr, img.ID); err != nil {
+	if err := s.CreateContainer(ctx, ctr, img.ID, false); err != nil {
 		return nil, err
 	}
 	c, err := s.st.Container(ctr)
