@@ -4,6 +4,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
 // writeCompletion writes root's completion script for shell. The scripts
@@ -18,5 +20,5 @@ func writeCompletion(root *cobra.Command, shell string, w io.Writer) error {
 	case "fish":
 		return root.GenFishCompletion(w, true)
 	}
-	return flagErrorf("unsupported shell %q: use bash, zsh or fish", shell)
+	return errdefs.Errorf(errdefs.ErrInvalidArgument, "unsupported shell %q: use bash, zsh or fish", shell)
 }

@@ -103,10 +103,11 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 	} else if err := state.ValidateName(name); err != nil {
 		return state.Config{}, err
 	}
-	args, err := command(o, img.Config)
+	entrypoint, cmd, err := command(o, img.Config)
 	if err != nil {
 		return state.Config{}, err
 	}
+	args := append(append([]string(nil), entrypoint...), cmd...)
 	env, err := e.environment(o, img.Config)
 	if err != nil {
 		return state.Config{}, err
@@ -167,7 +168,7 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 	return state.Config{
 		ID: id, Name: name, Created: time.Now().UTC(),
 		Image: o.Image, ImageID: img.ID, ImageName: imageName,
-		Command: args, Labels: labels,
+		Command: args, Entrypoint: entrypoint, Cmd: cmd, Labels: labels,
 		User:  firstNonEmpty(o.User, img.Config.User),
 		Stdin: o.Stdin, Terminal: o.Terminal, AutoRemove: o.AutoRemove,
 		NetworkMode: network, StopSignal: stopSignal, StopTimeout: timeout,
@@ -177,8 +178,8 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 
 // command is Docker's rule: --entrypoint replaces the image's entrypoint
 // and drops its Cmd; a command given by the user replaces Cmd.
-func command(o CreateOptions, img ImageConfig) ([]string, error) {
-	entrypoint, cmd := img.Entrypoint, img.Cmd
+func command(o CreateOptions, img ImageConfig) (entrypoint, cmd []string, err error) {
+	entrypoint, cmd = img.Entrypoint, img.Cmd
 	if o.Entrypoint != nil {
 		entrypoint, cmd = nil, nil
 		if *o.Entrypoint != "" {
@@ -188,11 +189,10 @@ func command(o CreateOptions, img ImageConfig) ([]string, error) {
 	if len(o.Command) > 0 {
 		cmd = o.Command
 	}
-	args := append(append([]string(nil), entrypoint...), cmd...)
-	if len(args) == 0 {
-		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "no command given and the image has no Cmd or Entrypoint")
+	if len(entrypoint)+len(cmd) == 0 {
+		return nil, nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "no command given and the image has no Cmd or Entrypoint")
 	}
-	return args, nil
+	return entrypoint, cmd, nil
 }
 
 // environment merges, in order of precedence from low to high: hutch's

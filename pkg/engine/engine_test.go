@@ -245,15 +245,16 @@ func TestCommandRules(t *testing.T) {
 		{CreateOptions{Entrypoint: &empty, Command: []string{"a"}}, []string{"a"}},
 	}
 	for _, tt := range tests {
-		got, err := command(tt.o, img)
+		ep, cmd, err := command(tt.o, img)
 		if err != nil {
 			t.Fatal(err)
 		}
+		got := append(ep, cmd...)
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("command(%+v) (-want +got):\n%s", tt.o, diff)
 		}
 	}
-	if _, err := command(CreateOptions{Entrypoint: &empty}, img); !errors.Is(err, errdefs.ErrInvalidArgument) {
+	if _, _, err := command(CreateOptions{Entrypoint: &empty}, img); !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Errorf("empty command: got %v", err)
 	}
 }

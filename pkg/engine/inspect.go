@@ -49,7 +49,7 @@ func (e *Engine) Inspect(ctx context.Context, ref string) (*ContainerInspect, er
 		out.Config.Hostname = sp.Hostname
 		out.Config.Env = sp.Process.Env
 		out.Config.WorkingDir = sp.Process.Cwd
-		out.Config.Cmd = cfg.Command
+		out.Config.Cmd, out.Config.Entrypoint = cfg.Cmd, cfg.Entrypoint
 		out.HostConfig.ReadonlyRootfs = sp.Root.Readonly
 		for _, m := range sp.Mounts {
 			addInspectMount(out, m.Type, m.Source, m.Destination, m.Options)

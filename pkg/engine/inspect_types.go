@@ -172,3 +172,10 @@ type VersionInfo struct {
 	Built     int64  `json:"Built"`
 	OsArch    string `json:"OsArch"`
 }
+
+// Id returns ID, so that templates written for Podman, which accepts both
+// {{.Id}} and {{.ID}}, work unchanged.
+func (c ContainerInspect) Id() string { return c.ID } //nolint:revive // Podman's template name
+
+// Id returns ID; see ContainerInspect.Id.
+func (i ImageInspect) Id() string { return i.ID } //nolint:revive // Podman's template name

@@ -114,7 +114,7 @@ func (e *testEnv) tryRun(version string, extraEnv ...string) (helperReport, erro
 	return r, nil
 }
 
-func (e *testEnv) holderRoot() string { return filepath.Join(e.runDir, holderDirName) }
+func (e *testEnv) holderRoot() string { return holderRootPath(e.runDir, int(e.uid)) }
 
 // instanceDirs lists the holder instance directories that exist.
 func (e *testEnv) instanceDirs(t *testing.T) []string {

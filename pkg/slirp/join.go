@@ -58,9 +58,9 @@ func EnsureJoined(ctx context.Context, o Options) error {
 // holderNamespaces returns the open user and mount namespaces of a live
 // holder made for m and o.Version, starting one if needed.
 func holderNamespaces(ctx context.Context, o Options, m userns.Mapping) ([]nsenter.Namespace, error) {
-	root := filepath.Join(o.RunDir, holderDirName)
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("create holder directory: %w", err)
+	root, err := holderRoot(o.RunDir)
+	if err != nil {
+		return nil, err
 	}
 	if nss, _, err := tryJoin(root, m, o.Version); err == nil {
 		return nss, nil

@@ -21,9 +21,12 @@ type Config struct {
 	Image     string `json:"image"`
 	ImageID   string `json:"imageId"`
 	ImageName string `json:"imageName,omitempty"`
-	// Command is the effective entrypoint + command, for display.
-	Command []string          `json:"command,omitempty"`
-	Labels  map[string]string `json:"labels,omitempty"`
+	// Command is the effective entrypoint + command, for display;
+	// Entrypoint and Cmd are its two parts, as inspect shows them.
+	Command    []string          `json:"command,omitempty"`
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
 	// User is the --user value ("name", "uid", "uid:gid", "name:group"),
 	// resolved against the image's /etc/passwd when the container starts.
 	User string `json:"user,omitempty"`

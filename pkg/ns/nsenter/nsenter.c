@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 // Join order: user first (it grants CAP_SYS_ADMIN over the namespaces it
@@ -131,6 +132,10 @@ static void fork_and_wait(void)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
+	// The waiting parent needs no descriptor beyond stdio. Holding others
+	// would keep them open past the child's execve: a CLOEXEC sync pipe
+	// would then never signal "exec done" to whoever waits for its EOF.
+	syscall(SYS_close_range, 3, ~0U, 0);
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NFORWARDED; i++)
