@@ -87,5 +87,5 @@ type execProcess interface {
 
 // execRunner starts processes in running containers (ns.StartExec).
 type execRunner interface {
-	StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File) (execProcess, error)
+	StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File, detach bool) (execProcess, error)
 }

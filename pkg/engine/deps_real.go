@@ -57,8 +57,8 @@ func (realClient) ReadLog(ctx context.Context, path string, o LogsOptions, stdou
 
 type realExec struct{}
 
-func (realExec) StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File) (execProcess, error) {
-	proc, err := ns.StartExec(ns.ExecConfig{Pid: pid, Process: p, Stdin: stdio[0], Stdout: stdio[1], Stderr: stdio[2]})
+func (realExec) StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File, detach bool) (execProcess, error) {
+	proc, err := ns.StartExec(ns.ExecConfig{Pid: pid, Process: p, Stdin: stdio[0], Stdout: stdio[1], Stderr: stdio[2], Detach: detach})
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := e.execer.StartExec(ctx, c.State.Pid, proc, stdio.files)
+	p, err := e.execer.StartExec(ctx, c.State.Pid, proc, stdio.files, o.Detach)
 	closeStdio()
 	if err != nil {
 		stdio.stop()

@@ -22,6 +22,9 @@ type ExecConfig struct {
 	Process *specs.Process
 	// Stdin, Stdout, Stderr are used when Process.Terminal is false.
 	Stdin, Stdout, Stderr *os.File
+	// Detach lets the process outlive the caller (exec -d); otherwise it
+	// is killed when the caller dies.
+	Detach bool
 }
 
 // ExecProcess is a process started by StartExec.
@@ -59,7 +62,10 @@ func StartExec(cfg ExecConfig) (*ExecProcess, error) {
 	setStdio(cmd, cfg.Stdin, cfg.Stdout, cfg.Stderr)
 	// The fork is mandatory: only children enter a joined pid namespace.
 	nsenter.Prepare(cmd, nss, true, "")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if !cfg.Detach {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	w, err := startLocked(cmd)
 	pipes.closeChildEnds()
 	if err != nil {

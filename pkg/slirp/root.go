@@ -15,7 +15,11 @@ func holderRootPath(runDir string, uid int) string {
 		return root
 	}
 	sum := sha256.Sum256([]byte(runDir))
-	return filepath.Join(os.TempDir(), fmt.Sprintf("hutch-holder-%d-%x", uid, sum[:6]))
+	name := fmt.Sprintf("hutch-holder-%d-%x", uid, sum[:6])
+	if root := filepath.Join(os.TempDir(), name); len(root) <= maxRootLen {
+		return root
+	}
+	return filepath.Join("/tmp", name)
 }
 
 // maxRootLen bounds the holder root so that rootlesskit's socket
@@ -32,7 +36,7 @@ func holderRoot(runDir string) (string, error) {
 		return root, os.MkdirAll(root, 0o700)
 	}
 	if len(root) > maxRootLen {
-		return "", fmt.Errorf("namespace holder directory %s: path too long for a unix socket; set TMPDIR to a shorter directory", root)
+		return "", fmt.Errorf("namespace holder directory %s: path too long for a unix socket", root)
 	}
 	if err := os.Mkdir(root, 0o700); err != nil && !os.IsExist(err) {
 		return "", fmt.Errorf("create holder directory: %w", err)

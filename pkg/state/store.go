@@ -150,19 +150,27 @@ func shortID(id string) string {
 	return id
 }
 
-// reserveName creates names/<name> holding id, atomically (O_EXCL).
+// reserveName creates names/<name> holding id, atomically: the file is
+// written under a temporary name and hard-linked into place, and link(2)
+// fails if the name exists. Readers never see a name file without its
+// owner's ID (an O_EXCL create would show an empty one for a moment, which a
+// concurrent creator could take for a stale reservation).
 func (s *Store) reserveName(name, id string) error {
 	path := filepath.Join(s.namesDir(), name)
+	tmp, err := os.CreateTemp(s.namesDir(), ".reserve-*")
+	if err != nil {
+		return fmt.Errorf("reserve name %q: %w", name, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.WriteString(id)
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return fmt.Errorf("reserve name %q: %w", name, err)
+	}
 	for attempt := 0; ; attempt++ {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		err := os.Link(tmp.Name(), path)
 		if err == nil {
-			_, werr := f.WriteString(id)
-			serr := f.Sync()
-			cerr := f.Close()
-			if err := errors.Join(werr, serr, cerr); err != nil {
-				os.Remove(path)
-				return fmt.Errorf("reserve name %q: %w", name, err)
-			}
 			return syncDir(s.namesDir())
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -181,10 +189,11 @@ func (s *Store) reserveName(name, id string) error {
 // dropStaleName removes names/<name> if it still names owner and owner's
 // directory is gone. It reports whether it removed the file.
 func (s *Store) dropStaleName(name, owner string) bool {
-	if owner != "" {
-		if _, err := os.Stat(s.Dir(owner)); err == nil || !errors.Is(err, fs.ErrNotExist) {
-			return false
-		}
+	if !isHexPrefix(owner) || len(owner) != 64 {
+		return false // not a reservation this code writes: leave it alone
+	}
+	if _, err := os.Stat(s.Dir(owner)); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return false
 	}
 	// Serialise stale-name removal: without it, two creators could both see the
 	// same stale owner, and the slower one would delete the faster one's fresh
@@ -218,9 +227,11 @@ func (s *Store) Lookup(ref string) (string, error) {
 	if ref == "" {
 		return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "empty container name or id")
 	}
-	if owner, err := os.ReadFile(filepath.Join(s.namesDir(), filepath.Base(ref))); err == nil && ref == filepath.Base(ref) {
-		if _, err := os.Stat(s.Dir(string(owner))); err == nil {
-			return string(owner), nil
+	if ValidateName(ref) == nil {
+		if owner, err := os.ReadFile(filepath.Join(s.namesDir(), ref)); err == nil && len(owner) == 64 {
+			if _, err := os.Stat(s.Dir(string(owner))); err == nil {
+				return string(owner), nil
+			}
 		}
 	}
 	if isHexPrefix(ref) {
