@@ -182,10 +182,6 @@ func (f *fakeEngine) Info(context.Context) (*engine.Info, error) {
 	return f.info, f.call("Info")
 }
 
-func (f *fakeEngine) Cleanup(_ context.Context, id string) error {
-	return f.call("Cleanup %s", id)
-}
-
 // use returns an engine getter for f, typed for the verb's interface.
 func use[T any](f *fakeEngine) func() (T, error) {
 	return func() (T, error) { return any(f).(T), nil }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
@@ -37,19 +35,4 @@ func TestRename(t *testing.T) {
 	opts := &renameOptions{IO: ios, Engine: use[renameEngine](fake), Ref: "old", NewName: "taken"}
 	code := reportError(errOut, nil, runRename(context.Background(), opts))
 	checkOutput(t, code, out.String(), errOut.String(), 125, "", "Error: name \"taken\": already exists\n")
-}
-
-func TestCleanup(t *testing.T) {
-	ios, _, _, _ := testIO()
-	got, err := parse(t, newCleanupCmd, ios, []string{"c0ffee"})
-	checkParse(t, got, err, &cleanupOptions{ID: "c0ffee"}, false)
-
-	ios, _, out, errOut := testIO()
-	fake := &fakeEngine{}
-	opts := &cleanupOptions{IO: ios, Engine: use[cleanupEngine](fake), ID: "c0ffee"}
-	code := reportError(errOut, nil, runCleanup(context.Background(), opts))
-	checkOutput(t, code, out.String(), errOut.String(), 0, "", "")
-	if diff := cmp.Diff(fake.calls, []string{"Cleanup c0ffee"}); diff != "" {
-		t.Errorf("calls mismatch (-got +want):\n%s", diff)
-	}
 }

@@ -96,7 +96,7 @@ func newContainerCmd(f *Factory) *cobra.Command {
 	c.AddCommand(containerVerbs(f)...)
 	ls := newPsCmd(f, nil)
 	ls.Use, ls.Aliases = "ls [flags]", []string{"list", "ps"}
-	c.AddCommand(ls, newContainerInspectCmd(f, nil), newCleanupCmd(f, nil))
+	c.AddCommand(ls, newContainerInspectCmd(f, nil))
 	return c
 }
 

@@ -68,7 +68,6 @@ func TestCommandTree(t *testing.T) {
 		"container run", "container create", "container start", "container stop", "container kill",
 		"container restart", "container rm", "container ls", "container list", "container ps", "container logs",
 		"container exec", "container attach", "container wait", "container inspect", "container rename",
-		"container cleanup",
 		"image ls", "image list", "image rm", "image inspect", "image load", "image import", "image save",
 	}
 	for _, p := range paths {
@@ -81,9 +80,6 @@ func TestCommandTree(t *testing.T) {
 		if c.Name() != last && !c.HasAlias(last) {
 			t.Errorf("%q resolves to %q", p, c.CommandPath())
 		}
-	}
-	if c, _, _ := root.Find([]string{"container", "cleanup"}); !c.Hidden {
-		t.Error("container cleanup is not hidden")
 	}
 }
 

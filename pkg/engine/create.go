@@ -41,8 +41,8 @@ func (e *Engine) Create(ctx context.Context, o CreateOptions) (string, error) {
 		return "", err
 	}
 	defer h.Unlock()
-	if err := e.finishCreate(ctx, imgs, h); err != nil {
-		e.discard(ctx, imgs, h)
+	if err := e.finishCreate(h); err != nil {
+		e.discard(ctx, h)
 		return "", err
 	}
 	return id, nil
@@ -68,11 +68,14 @@ func (e *Engine) createRecord(ctx context.Context, cfg state.Config, generated b
 	}
 }
 
-// finishCreate creates the storage container and the per-container files,
-// then marks the record Created.
-func (e *Engine) finishCreate(ctx context.Context, imgs imageStore, h *state.Handle) error {
-	if err := imgs.CreateContainer(ctx, h.ID(), h.Config.ImageID, h.Config.AutoRemove); err != nil {
-		return err
+// finishCreate creates the container's writable layer and per-container
+// files, then marks the record Created.
+func (e *Engine) finishCreate(h *state.Handle) error {
+	for _, d := range []string{"upper", "work", "merged"} {
+		// 0755: the upper directory is the container's root directory.
+		if err := os.MkdirAll(filepath.Join(e.rootfsDir(h.ID()), d), 0o755); err != nil {
+			return fmt.Errorf("create the container's rootfs directories: %w", err)
+		}
 	}
 	if err := e.writeEtcFiles(h); err != nil {
 		return err
@@ -83,11 +86,14 @@ func (e *Engine) finishCreate(ctx context.Context, imgs imageStore, h *state.Han
 	})
 }
 
-// discard removes a half-created container: storage, then the record.
-func (e *Engine) discard(ctx context.Context, imgs imageStore, h *state.Handle) {
-	if err := imgs.DeleteContainer(ctx, h.ID()); err != nil {
-		logf(ctx, "discard container %s: %v", h.ID(), err)
-	}
+// rootfsDir holds a container's overlay directories: upper (its writable
+// layer), work (overlay's) and merged (where init mounts the rootfs, in
+// the container's own mount namespace).
+func (e *Engine) rootfsDir(id string) string { return filepath.Join(e.state.Dir(id), "rootfs") }
+
+// discard removes a half-created container: its record's directory holds
+// everything it had.
+func (e *Engine) discard(ctx context.Context, h *state.Handle) {
 	h.Update(func(s *state.State) error { s.Status = state.Removing; return nil })
 	if err := h.Delete(); err != nil {
 		logf(ctx, "discard container %s: %v", h.ID(), err)

@@ -34,19 +34,16 @@ type imageStore interface {
 	Import(ctx context.Context, path, ref string) (string, error)
 	Save(ctx context.Context, w io.Writer, format string, refs []string) error
 	Remove(ctx context.Context, ref string) ([]string, error)
-	CreateContainer(ctx context.Context, id, imageID string, volatile bool) error
-	Mount(ctx context.Context, id string) (string, error)
-	Unmount(ctx context.Context, id string, force bool) error
-	DeleteContainer(ctx context.Context, id string) error
+	// LayerDirs lists an image's layer directories, top first.
+	LayerDirs(ctx context.Context, imageID string) ([]string, error)
 	Close() error
 }
 
 // launchConfig describes a monitor to start.
 type launchConfig struct {
-	ID          string
-	SpecPath    string
-	Stdin       bool
-	CleanupArgs []string
+	ID       string
+	SpecPath string
+	Stdin    bool
 	// Rows and Cols are the initial pty size (the caller's terminal).
 	Rows, Cols uint16
 }

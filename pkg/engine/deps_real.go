@@ -26,7 +26,7 @@ type realMonitors struct{ e *Engine }
 func (m realMonitors) Launch(ctx context.Context, c launchConfig, attach *os.File) (*started, error) {
 	st, err := monitor.Launch(ctx, monitor.Config{
 		ID: c.ID, DataDir: m.e.paths.Data, RunDir: m.e.paths.Run, SpecPath: c.SpecPath,
-		Stdin: c.Stdin, CleanupArgs: c.CleanupArgs, Rows: c.Rows, Cols: c.Cols, LogLevel: m.e.opts.LogLevel,
+		Stdin: c.Stdin, Rows: c.Rows, Cols: c.Cols, LogLevel: m.e.opts.LogLevel,
 	}, attach)
 	if err != nil {
 		return nil, err

@@ -25,19 +25,13 @@ import (
 
 // fakeImages is an in-memory imageStore with one image.
 type fakeImages struct {
-	mu         sync.Mutex
-	images     map[string]*imageMeta
-	containers map[string]string // id -> image ID
-	mounts     map[string]int
+	images map[string]*imageMeta
 }
 
 func newFakeImages() *fakeImages {
 	img := &imageMeta{ID: strings.Repeat("ab", 32), Names: []string{"localhost/busybox:latest"},
 		Config: ImageConfig{Cmd: []string{"sh"}, Env: []string{"PATH=/bin"}}}
-	return &fakeImages{
-		images:     map[string]*imageMeta{"busybox": img, img.ID: img},
-		containers: map[string]string{}, mounts: map[string]int{},
-	}
+	return &fakeImages{images: map[string]*imageMeta{"busybox": img, img.ID: img}}
 }
 
 func (f *fakeImages) Get(_ context.Context, ref string) (*imageMeta, error) {
@@ -55,34 +49,8 @@ func (f *fakeImages) Save(context.Context, io.Writer, string, []string) error {
 	return nil
 }
 func (f *fakeImages) Remove(context.Context, string) ([]string, error) { return nil, nil }
-func (f *fakeImages) CreateContainer(_ context.Context, id, imageID string, volatile bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.containers[id] = imageID
-	return nil
-}
-func (f *fakeImages) Mount(_ context.Context, id string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.mounts[id]++
-	return "/fake/rootfs/" + id, nil
-}
-func (f *fakeImages) Unmount(_ context.Context, id string, force bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if force {
-		f.mounts[id] = 0
-	} else if f.mounts[id] > 0 {
-		f.mounts[id]--
-	}
-	return nil
-}
-func (f *fakeImages) DeleteContainer(_ context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.containers, id)
-	delete(f.mounts, id)
-	return nil
+func (f *fakeImages) LayerDirs(_ context.Context, imageID string) ([]string, error) {
+	return []string{"/fake/layers/" + imageID}, nil
 }
 func (f *fakeImages) Close() error { return nil }
 
@@ -108,7 +76,6 @@ func (m *fakeMonitor) Launch(ctx context.Context, cfg launchConfig, attach *os.F
 		h.Update(func(s *state.State) error { s.Status, s.ExitCode = state.Exited, 127; return nil })
 		h.Unlock()
 		lock.Unlock()
-		m.e.Cleanup(ctx, cfg.ID)
 		return nil, fmt.Errorf("monitor: %w", &ns.ExecError{Path: "x", Errno: m.execErr})
 	}
 	cmd := exec.Command("sh", "-c", "trap 'exit 3' TERM; sleep 30 & wait")
@@ -141,8 +108,11 @@ func (m *fakeMonitor) Launch(ctx context.Context, cfg launchConfig, attach *os.F
 			return
 		}
 		h.Update(func(s *state.State) error { s.Status, s.ExitCode = state.Exited, code; return nil })
+		if h.Config.AutoRemove {
+			h.Update(func(s *state.State) error { s.Status = state.Removing; return nil })
+			h.Delete()
+		}
 		h.Unlock()
-		m.e.Cleanup(context.Background(), cfg.ID)
 	}()
 	return &started{MonitorPid: os.Getpid(), Pid: cmd.Process.Pid}, nil
 }
@@ -191,14 +161,14 @@ func TestCreateBadInputLeavesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, imgs, _ := newTestEngine(t)
+			e, _, _ := newTestEngine(t)
 			_, err := e.Create(context.Background(), tt.o)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %v, want %v", err, tt.want)
 			}
 			list, _ := e.state.List()
-			if len(list) != 0 || len(imgs.containers) != 0 {
-				t.Errorf("left behind: %d records, %d storage containers", len(list), len(imgs.containers))
+			if n := leftovers(t, e); len(list) != 0 || n != 0 {
+				t.Errorf("left behind: %d records, %d container directories", len(list), n)
 			}
 		})
 	}
@@ -260,7 +230,7 @@ func TestCommandRules(t *testing.T) {
 }
 
 func TestRunStopRemove(t *testing.T) {
-	e, imgs, _ := newTestEngine(t)
+	e, _, _ := newTestEngine(t)
 	ctx := context.Background()
 	id, err := e.Run(ctx, CreateOptions{Image: "busybox", Name: "web"}, RunOptions{Detach: true})
 	if err != nil {
@@ -284,19 +254,16 @@ func TestRunStopRemove(t *testing.T) {
 	if c.State.Status != state.Exited || c.State.ExitCode != 3 {
 		t.Errorf("after stop: %+v, want exited with 3 (the TERM trap)", c.State)
 	}
-	if imgs.mounts[id] != 0 {
-		t.Errorf("rootfs still mounted %d times after exit", imgs.mounts[id])
-	}
 	if err := e.Remove(ctx, "web", RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := imgs.containers[id]; ok {
+	if _, err := os.Stat(e.state.Dir(id)); !os.IsNotExist(err) {
 		t.Error("storage container left after rm")
 	}
 }
 
 func TestRemoveForceKills(t *testing.T) {
-	e, imgs, _ := newTestEngine(t)
+	e, _, _ := newTestEngine(t)
 	ctx := context.Background()
 	id, err := e.Run(ctx, CreateOptions{Image: "busybox"}, RunOptions{Detach: true})
 	if err != nil {
@@ -305,8 +272,8 @@ func TestRemoveForceKills(t *testing.T) {
 	if err := e.Remove(ctx, id, RemoveOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.state.Get(id); !errors.Is(err, errdefs.ErrNotFound) || len(imgs.containers) != 0 {
-		t.Errorf("after rm -f: %v, storage %v", err, imgs.containers)
+	if _, err := e.state.Get(id); !errors.Is(err, errdefs.ErrNotFound) || leftovers(t, e) != 0 {
+		t.Errorf("after rm -f: %v, %d container directories left", err, leftovers(t, e))
 	}
 }
 
@@ -315,15 +282,15 @@ func TestRunExecFailureRemovesContainer(t *testing.T) {
 		errno syscall.Errno
 		code  int
 	}{{syscall.ENOENT, 127}, {syscall.EACCES, 126}} {
-		e, imgs, mon := newTestEngine(t)
+		e, _, mon := newTestEngine(t)
 		mon.execErr = tt.errno
 		_, err := e.Run(context.Background(), CreateOptions{Image: "busybox"}, RunOptions{Detach: true})
 		var exit *ExitError
 		if !errors.As(err, &exit) || exit.Code != tt.code {
 			t.Fatalf("errno %v: got %v, want exit %d", tt.errno, err, tt.code)
 		}
-		if list, _ := e.state.List(); len(list) != 0 || len(imgs.containers) != 0 {
-			t.Errorf("errno %v: left %d records and %v", tt.errno, len(list), imgs.containers)
+		if list, _ := e.state.List(); len(list) != 0 || leftovers(t, e) != 0 {
+			t.Errorf("errno %v: left %d records and %d directories", tt.errno, len(list), leftovers(t, e))
 		}
 	}
 }
@@ -414,4 +381,14 @@ func TestParseSignal(t *testing.T) {
 			t.Errorf("parseSignal(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
+}
+
+// leftovers counts the entries of the containers directory.
+func leftovers(t *testing.T, e *Engine) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(e.paths.Data, "containers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
 }

@@ -55,24 +55,17 @@ func (e *Engine) reconcile(ctx context.Context, c *state.Container) *state.Conta
 }
 
 // reclaimStale removes the record of a create or rm that crashed (state
-// Configured or Removing with nobody holding the lock), storage included.
-// It reports whether the record is gone.
+// Configured or Removing with nobody holding the lock). It reports whether
+// the record is gone.
 func (e *Engine) reclaimStale(ctx context.Context, id string) bool {
+	if _, err := e.images(ctx); err != nil { // rootless: join to delete
+		return false
+	}
 	h, err := e.state.TryLock(id)
 	if err != nil || h == nil {
 		return false
 	}
 	if h.State.Status != state.Configured && h.State.Status != state.Removing {
-		h.Unlock()
-		return false
-	}
-	imgs, err := e.images(ctx)
-	if err != nil {
-		h.Unlock()
-		return false
-	}
-	if err := imgs.DeleteContainer(ctx, id); err != nil {
-		logf(ctx, "reclaim %s: %v", id, err)
 		h.Unlock()
 		return false
 	}

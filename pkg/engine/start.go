@@ -15,7 +15,7 @@ import (
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/monitor"
 	"github.com/hutchctr/hutch/pkg/ns"
-	"github.com/hutchctr/hutch/pkg/spec"
+	"github.com/hutchctr/hutch/pkg/overlay"
 	"github.com/hutchctr/hutch/pkg/state"
 )
 
@@ -40,10 +40,10 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 	return err
 }
 
-// start mounts the rootfs, completes the spec and launches the monitor,
-// which records the container as running. attach, if set, becomes the
-// monitor's first attach client; tty, if set, is the caller's terminal,
-// whose size the container's pty starts with.
+// start completes the spec and launches the monitor, which records the
+// container as running. attach, if set, becomes the monitor's first attach
+// client; tty, if set, is the caller's terminal, whose size the container's
+// pty starts with.
 func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*started, error) {
 	imgs, err := e.images(ctx)
 	if err != nil {
@@ -53,7 +53,7 @@ func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*s
 	if err != nil {
 		return nil, err
 	}
-	lc := launchConfig{ID: id, SpecPath: specPath, Stdin: cfg.Stdin, CleanupArgs: e.cleanupArgs(id)}
+	lc := launchConfig{ID: id, SpecPath: specPath, Stdin: cfg.Stdin}
 	if tty != nil && cfg.Terminal {
 		lc.Rows, lc.Cols, _ = monitor.TerminalSize(tty)
 	}
@@ -64,21 +64,18 @@ func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*s
 	var execErr *ns.ExecError
 	switch {
 	case errors.As(err, &execErr):
-		// The monitor recorded the exit code and ran the cleanup.
+		// The monitor recorded the exit code.
 		return nil, execExitError(cfg.Spec.Process.Args[0], execErr)
 	case errors.Is(err, errdefs.ErrConflict):
-		// Another start won the race and owns the mount too: drop ours.
-		imgs.Unmount(ctx, id, false)
 		return nil, errdefs.Errorf(errdefs.ErrConflict, "container %s is already running", cfg.Name)
 	default:
-		e.unmountAfterFailedStart(ctx, imgs, id)
 		return nil, fmt.Errorf("start container %s: %w", cfg.Name, err)
 	}
 }
 
-// prepareStart does the start's work under the container's lock and
-// releases it before the monitor is launched (the monitor takes it to
-// record the container as running).
+// prepareStart writes the spec under the container's lock and releases it
+// before the monitor is launched (the monitor takes it to record the
+// container as running).
 func (e *Engine) prepareStart(ctx context.Context, imgs imageStore, id string) (string, *state.Config, error) {
 	h, err := e.state.Lock(id)
 	if err != nil {
@@ -88,16 +85,16 @@ func (e *Engine) prepareStart(ctx context.Context, imgs imageStore, id string) (
 	if err := e.startable(h); err != nil {
 		return "", nil, err
 	}
-	mp, err := imgs.Mount(ctx, id)
+	lower, err := imgs.LayerDirs(ctx, h.Config.ImageID)
 	if err != nil {
-		return "", nil, fmt.Errorf("mount the rootfs of %s: %w", h.Config.Name, err)
+		return "", nil, fmt.Errorf("image of container %s: %w", h.Config.Name, err)
 	}
-	specPath, err := e.writeSpec(h, mp)
-	if err == nil {
-		err = h.Update(func(s *state.State) error { s.Mountpoint = mp; return nil })
-	}
+	specPath, err := e.writeSpec(h, lower)
 	if err != nil {
-		imgs.Unmount(ctx, id, false)
+		return "", nil, err
+	}
+	merged := filepath.Join(e.rootfsDir(id), "merged")
+	if err := h.Update(func(s *state.State) error { s.Mountpoint = merged; return nil }); err != nil {
 		return "", nil, err
 	}
 	return specPath, &h.Config, nil
@@ -128,23 +125,29 @@ func (e *Engine) startable(h *state.Handle) error {
 	}
 }
 
-// writeSpec completes the container's spec for this start (rootfs path,
-// user resolved in the image, HOME) and writes it to the run directory.
-func (e *Engine) writeSpec(h *state.Handle, rootfs string) (string, error) {
+// writeSpec completes the container's spec for this start (the overlay
+// rootfs over the image's layers, the user to resolve) and writes it to the
+// run directory.
+func (e *Engine) writeSpec(h *state.Handle, lower []string) (string, error) {
 	sp, err := copySpec(h.Config.Spec)
 	if err != nil {
 		return "", err
 	}
-	user, home, err := spec.ResolveUser(rootfs, h.Config.User)
+	dir := e.rootfsDir(h.ID())
+	rootfs, err := overlay.RootfsMount(overlay.RootfsOptions{
+		Lower: lower, Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work"),
+		UserNS: e.paths.Rootless, Volatile: h.Config.AutoRemove,
+	})
 	if err != nil {
 		return "", err
 	}
-	sp.Root.Path = rootfs
-	sp.Process.User = user
-	if spec.LookupEnv(sp.Process.Env, "HOME") == "" {
-		sp.Process.Env = append(sp.Process.Env, "HOME="+home)
+	sp.Root.Path = filepath.Join(dir, "merged")
+	sp.Mounts = append([]specs.Mount{rootfs}, sp.Mounts...)
+	if sp.Annotations == nil {
+		sp.Annotations = map[string]string{}
 	}
-	dir, err := e.state.MkRunDir(h.ID())
+	sp.Annotations[ns.UserAnnotation] = h.Config.User
+	run, err := e.state.MkRunDir(h.ID())
 	if err != nil {
 		return "", err
 	}
@@ -152,7 +155,7 @@ func (e *Engine) writeSpec(h *state.Handle, rootfs string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "spec.json")
+	path := filepath.Join(run, "spec.json")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return "", fmt.Errorf("write runtime spec: %w", err)
 	}
@@ -169,31 +172,6 @@ func copySpec(s *specs.Spec) (*specs.Spec, error) {
 	}
 	var out specs.Spec
 	return &out, json.Unmarshal(data, &out)
-}
-
-func (e *Engine) unmountAfterFailedStart(ctx context.Context, imgs imageStore, id string) {
-	h, err := e.state.Lock(id)
-	if err != nil {
-		return
-	}
-	defer h.Unlock()
-	if h.State.Status.Active() {
-		return // the monitor got far enough to own the mount
-	}
-	if err := imgs.Unmount(ctx, id, true); err != nil {
-		logf(ctx, "unmount %s: %v", id, err)
-		return
-	}
-	h.Update(func(s *state.State) error { s.Mountpoint = ""; return nil })
-}
-
-// cleanupArgs is the command the monitor runs after the container exited.
-func (e *Engine) cleanupArgs(id string) []string {
-	args := []string{"/proc/self/exe", "--root", e.paths.Data, "--runroot", e.paths.Run}
-	if e.opts.LogLevel != "" {
-		args = append(args, "--log-level", e.opts.LogLevel)
-	}
-	return append(args, "container", "cleanup", id)
 }
 
 // execExitError turns a failed execve into Podman's exit codes: 127 when

@@ -6,15 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/hutchctr/hutch/internal/testutil"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
-
-const testCtr = "c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 
 func TestRemove(t *testing.T) {
 	ctx := context.Background()
@@ -33,15 +29,6 @@ func TestRemove(t *testing.T) {
 	if diff := cmp.Diff(got, []string{"Untagged: localhost/other:1"}); diff != "" {
 		t.Errorf("(-got +want):\n%s", diff)
 	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Remove(ctx, "busybox"); !errors.Is(err, errdefs.ErrConflict) {
-		t.Fatalf("remove of a used image: %v, want ErrConflict", err)
-	}
-	if err := s.DeleteContainer(ctx, testCtr); err != nil {
-		t.Fatal(err)
-	}
 	got, err = s.Remove(ctx, img.ID[:6])
 	if err != nil {
 		t.Fatal(err)
@@ -55,9 +42,9 @@ func TestRemove(t *testing.T) {
 	assertEmpty(t, s)
 }
 
-// TestContainerLayer mounts a container's rootfs (in the tests' private
-// mount namespace) and checks that it shows the image files.
-func TestContainerLayer(t *testing.T) {
+// TestLayerDirs lists an image's layer directories top first, as the
+// short links storage itself mounts with.
+func TestLayerDirs(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	mustLoad(t, s, busyboxArchive(t, "docker", "busybox"))
@@ -65,106 +52,24 @@ func TestContainerLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if !s.ContainerExists(testCtr) {
-		t.Fatal("container does not exist after create")
-	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID, false); !errors.Is(err, errdefs.ErrAlreadyExists) {
-		t.Errorf("second create: %v, want ErrAlreadyExists", err)
-	}
-	merged, err := s.Mount(ctx, testCtr)
+	dirs, err := s.LayerDirs(ctx, img.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mountOptions(merged) == "not mounted" {
-		t.Errorf("%s is not a mount point", merged)
+	if len(dirs) != len(img.Config.RootFS.DiffIDs) {
+		t.Fatalf("got %d layer dirs %v, want %d", len(dirs), dirs, len(img.Config.RootFS.DiffIDs))
 	}
-	var st syscall.Stat_t
-	if err := syscall.Stat(filepath.Join(merged, "home/tester/owned"), &st); err != nil || st.Uid != testutil.TesterUID {
-		t.Errorf("home/tester/owned: uid %d, %v", st.Uid, err)
-	}
-	if fi, err := os.Stat(filepath.Join(merged, "tmp")); err != nil || fi.Mode()&os.ModeSticky == 0 || fi.Mode().Perm() != 0o777 {
-		t.Errorf("tmp: %v, %v", fi.Mode(), err)
-	}
-	if target, err := os.Readlink(filepath.Join(merged, "bin/sh")); err != nil || target != "busybox" {
-		t.Errorf("bin/sh -> %q, %v", target, err)
-	}
-	if err := os.WriteFile(filepath.Join(merged, "new"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Unmount(ctx, testCtr, false); err != nil {
-		t.Fatal(err)
-	}
-	if mountOptions(merged) != "not mounted" {
-		t.Errorf("%s still mounted", merged)
-	}
-	if err := s.Unmount(ctx, testCtr, false); err != nil {
-		t.Errorf("unmount of an unmounted container: %v", err)
-	}
-	if _, err := s.Mount(ctx, testCtr); err != nil { // DeleteContainer unmounts
-		t.Fatal(err)
-	}
-	if err := s.DeleteContainer(ctx, testCtr); err != nil {
-		t.Fatal(err)
-	}
-	if s.ContainerExists(testCtr) {
-		t.Error("container exists after delete")
-	}
-	if err := s.DeleteContainer(ctx, testCtr); err != nil {
-		t.Errorf("delete of a deleted container: %v", err)
-	}
-	if _, err := s.Mount(ctx, testCtr); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Errorf("mount of a deleted container: %v, want ErrNotFound", err)
-	}
-	if err := s.CreateContainer(ctx, testCtr, "nope", false); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Errorf("create on a missing image: %v, want ErrNotFound", err)
-	}
-}
-
-// TestDeleteOrphanedContainerLayer: a create killed after storage made the
-// container's layer but before it recorded the container leaves a layer
-// named after the container; DeleteContainer must still remove it.
-func TestDeleteOrphanedContainerLayer(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	mustLoad(t, s, busyboxArchive(t, "docker", "busybox"))
-	img, err := s.Get(ctx, "busybox")
+	top, err := os.Stat(filepath.Join(s.opts.GraphRoot, "overlay", img.TopLayer, "diff"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.st.CreateLayer(testCtr, img.TopLayer, nil, "", true, nil); err != nil {
-		t.Fatal(err)
+	if got, err := os.Stat(dirs[0]); err != nil || !os.SameFile(got, top) {
+		t.Errorf("first dir %s is not the top layer's diff (%v)", dirs[0], err)
 	}
-	if err := s.DeleteContainer(ctx, testCtr); err != nil {
-		t.Fatal(err)
+	if !strings.Contains(dirs[0], "/overlay/l/") {
+		t.Errorf("first dir %s is not a short link", dirs[0])
 	}
-	if _, err := s.st.Layer(testCtr); err == nil {
-		t.Error("orphaned container layer survived DeleteContainer")
-	}
-}
-
-// TestVolatileContainerMount: --rm containers are mounted "volatile".
-func TestVolatileContainerMount(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	mustLoad(t, s, busyboxArchive(t, "docker", "busybox"))
-	img, err := s.Get(ctx, "busybox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateContainer(ctx, testCtr, img.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	merged, err := s.Mount(ctx, testCtr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opts := mountOptions(merged); !strings.Contains(opts, "volatile") {
-		t.Errorf("mount options %q lack volatile", opts)
-	}
-	if err := s.DeleteContainer(ctx, testCtr); err != nil {
-		t.Fatal(err)
+	if _, err := s.LayerDirs(ctx, "nope"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("unknown image: got %v, want ErrNotFound", err)
 	}
 }

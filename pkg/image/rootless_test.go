@@ -19,6 +19,7 @@ import (
 
 	"github.com/hutchctr/hutch/internal/testutil"
 	"github.com/hutchctr/hutch/pkg/config"
+	"github.com/hutchctr/hutch/pkg/overlay"
 )
 
 // The rootless test runs a copy of this binary as the unprivileged user
@@ -126,7 +127,7 @@ func checkRootlessOwnership(t *testing.T, graph string, res rootlessResult, uid,
 		{diff(res.TopLayer, "home/tester/owned"), subStart + 999, subStart + 999},
 		// Files of the image's root and of the container's root belong to the user.
 		{diff(res.TopLayer, "bin/busybox"), uid, gid},
-		{diff(res.ContainerLayer, "created-by-root"), uid, gid},
+		{filepath.Join(res.ContainerLayer, "created-by-root"), uid, gid},
 	}
 	for _, tt := range tests {
 		var st syscall.Stat_t
@@ -293,20 +294,29 @@ func doRootlessWork() (*rootlessResult, error) {
 		return nil, err
 	}
 	res.ImageID, res.TopLayer = img.ID, img.TopLayer
-	const ctr = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	if err := s.CreateContainer(ctx, ctr, img.ID, false); err != nil {
-		return nil, err
-	}
-	c, err := s.st.Container(ctr)
+	// A container's rootfs as the engine makes it: an overlay of the
+	// image's layer directories and an upper directory of its own.
+	lower, err := s.LayerDirs(ctx, img.ID)
 	if err != nil {
 		return nil, err
 	}
-	res.ContainerLayer = c.LayerID
-	merged, err := s.Mount(ctx, ctr)
+	ctr := filepath.Join(os.Getenv(envGraph), "ctr")
+	for _, d := range []string{"upper", "work", "merged"} {
+		if err := os.MkdirAll(filepath.Join(ctr, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	m, err := overlay.RootfsMount(overlay.RootfsOptions{Lower: lower, Upper: filepath.Join(ctr, "upper"),
+		Work: filepath.Join(ctr, "work"), UserNS: true})
 	if err != nil {
 		return nil, err
 	}
-	defer s.Unmount(ctx, ctr, true)
+	merged := filepath.Join(ctr, "merged")
+	if err := syscall.Mount("overlay", merged, "overlay", 0, strings.Join(m.Options, ",")); err != nil {
+		return nil, fmt.Errorf("mount the container overlay: %w", err)
+	}
+	defer syscall.Unmount(merged, syscall.MNT_DETACH)
+	res.ContainerLayer = filepath.Join(ctr, "upper")
 	var st syscall.Stat_t
 	if err := syscall.Stat(filepath.Join(merged, "home/tester/owned"), &st); err != nil {
 		return nil, err

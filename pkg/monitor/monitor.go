@@ -181,13 +181,22 @@ func (m *monitor) supervise(s *session, proc initProcess) int {
 	return code
 }
 
+// recordExit records the end of the container and, for --rm, removes it:
+// the whole container is its record's directory (the rootfs's upper layer
+// included), so this needs neither storage nor another process.
 func (m *monitor) recordExit(code, sig int) error {
 	h, err := m.store.Lock(m.cfg.ID)
 	if err != nil {
 		return err // removed meanwhile (rm -f): nothing to record
 	}
 	defer h.Unlock()
-	return recordExited(h, code, sig, "")
+	if err := recordExited(h, code, sig, ""); err != nil || !h.Config.AutoRemove {
+		return err
+	}
+	if err := h.Update(func(s *state.State) error { s.Status = state.Removing; return nil }); err != nil {
+		return err
+	}
+	return h.Delete()
 }
 
 func recordRunning(h *state.Handle, pid int) error {

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"runtime"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/hutchctr/hutch/pkg/spec"
 )
 
 // InitMain is the "init" role's entry point (see main.go). It runs as pid 1
@@ -44,6 +47,9 @@ func runInit(c *syncConn, boot *bootstrap) error {
 	if err := rs.finish(); err != nil {
 		return err
 	}
+	if err := resolveUser(spec); err != nil {
+		return err
+	}
 	if spec.Hostname != "" {
 		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
 			return step("sethostname", err)
@@ -80,4 +86,28 @@ func exitCodeFor(errno unix.Errno) int {
 		return 127
 	}
 	return 126
+}
+
+// UserAnnotation, when present in a spec, holds a --user value ("name",
+// "uid:gid", "name:group", or "" for the image's default) that init
+// resolves in the container's own /etc/passwd and /etc/group once its rootfs
+// is mounted, replacing Process.User and setting HOME if the environment
+// has none. The engine cannot resolve names itself: the rootfs is mounted
+// only in the container's mount namespace.
+const UserAnnotation = "io.hutch.user"
+
+func resolveUser(s *specs.Spec) error {
+	u, ok := s.Annotations[UserAnnotation]
+	if !ok {
+		return nil
+	}
+	user, home, err := spec.ResolveUser("/", u)
+	if err != nil {
+		return &InitError{Op: "resolve user", Text: err.Error()}
+	}
+	s.Process.User = user
+	if spec.LookupEnv(s.Process.Env, "HOME") == "" {
+		s.Process.Env = append(s.Process.Env, "HOME="+home)
+	}
+	return nil
 }

@@ -31,9 +31,16 @@ func (s *rootfsSetup) prepare() error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return step("make / private", err)
 	}
-	// pivot_root needs the new root to be a mount point; a plain
-	// directory rootfs is not, the storage overlay may be.
-	if err := unix.Mount(s.rootfs, s.rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	if m := s.plan.Rootfs; m != nil {
+		// The container's own overlay, mounted here in its mount
+		// namespace: it goes away with the namespace, so no exit path
+		// (not even a SIGKILL of every hutch process) can leak it.
+		if err := unix.Mount(m.Source, s.rootfs, m.FSType, m.Flags, m.Data); err != nil {
+			return stepf(err, "mount the rootfs (%s)", m.FSType)
+		}
+	} else if err := unix.Mount(s.rootfs, s.rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		// pivot_root needs the new root to be a mount point; a plain
+		// directory rootfs is not.
 		return stepf(err, "bind rootfs %s", s.rootfs)
 	}
 	for _, m := range s.plan.Mounts {

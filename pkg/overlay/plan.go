@@ -75,6 +75,10 @@ type Symlink struct {
 
 // Plan is everything the runtime does to a rootfs besides pivot_root.
 type Plan struct {
+	// Rootfs, when set, is mounted on Root.Path before anything else (the
+	// container's overlay of image layers and its own upper layer);
+	// otherwise Root.Path is bound onto itself.
+	Rootfs *Mount
 	// Mounts are performed first, in order.
 	Mounts []Mount
 	// Devices and Symlinks populate /dev; both are empty when the spec
@@ -111,7 +115,15 @@ func NewPlan(spec *specs.Spec, opts Options) (*Plan, error) {
 	p := &Plan{RootReadonly: spec.Root.Readonly}
 	owned := ownedNamespaces(spec)
 	devBound := false
-	for _, sm := range spec.Mounts {
+	mounts := spec.Mounts
+	if len(mounts) > 0 && mounts[0].Destination == "/" {
+		rm, err := planRootfs(mounts[0])
+		if err != nil {
+			return nil, err
+		}
+		p.Rootfs, mounts = &rm, mounts[1:]
+	}
+	for _, sm := range mounts {
 		m, err := planMount(sm, opts, owned)
 		if err != nil {
 			return nil, err
@@ -184,6 +196,16 @@ func cleanPaths(what string, ps []string) ([]string, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// planRootfs plans the mount of the rootfs itself, the first spec mount
+// when its destination is exactly "/": the container's overlay, mounted on
+// Root.Path.
+func planRootfs(sm specs.Mount) (Mount, error) {
+	if sm.Type != "overlay" || slices.Contains(sm.Options, "bind") || slices.Contains(sm.Options, "rbind") {
+		return Mount{}, fmt.Errorf("rootfs mount: want an overlay, got %q: %w", sm.Type, errdefs.ErrInvalidArgument)
+	}
+	return planOne("/", sm)
 }
 
 // planMount turns one spec mount into a mount operation.
