@@ -21,10 +21,13 @@ type client struct {
 	queued int      // their total size
 	closed bool     // nothing more will be queued
 	wake   chan struct{}
+	// readDone is closed when the reader goroutine has returned: the
+	// client hung up, or its connection was closed.
+	readDone chan struct{}
 }
 
 func newClient(conn net.Conn) *client {
-	return &client{conn: conn, wake: make(chan struct{}, 1)}
+	return &client{conn: conn, wake: make(chan struct{}, 1), readDone: make(chan struct{})}
 }
 
 // push queues msg (shared, read-only). It reports false, queuing nothing,

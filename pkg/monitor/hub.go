@@ -12,6 +12,10 @@ import (
 // client to take its remaining output and the exit code.
 const exitWriteTimeout = 5 * time.Second
 
+// hangupWait bounds how long the monitor waits, after the exit code, for a
+// client to hang up before it closes the connection itself.
+const hangupWait = 2 * time.Second
+
 // hub serves attach clients: it fans the container's output out to them
 // and feeds their input to the container.
 type hub struct {
@@ -121,17 +125,30 @@ func (h *hub) writeLoop(c *client) {
 	for {
 		msg, ok := c.pop()
 		if !ok {
-			return
+			break
 		}
 		if _, err := c.conn.Write(msg); err != nil {
 			h.remove(c)
 			return
 		}
 	}
+	// Everything is sent. Closing now could leave a message the client
+	// sent meanwhile (its hello, a resize) unread, and a unix socket
+	// closed with unread data resets the peer, which may then lose the
+	// output and exit code still waiting to be read. So stop writing,
+	// and let the reader consume what comes until the client hangs up.
+	if uc, ok := c.conn.(*net.UnixConn); ok {
+		uc.CloseWrite()
+	}
+	select {
+	case <-c.readDone:
+	case <-time.After(hangupWait):
+	}
 }
 
 func (h *hub) readLoop(c *client) {
 	defer h.wg.Done()
+	defer close(c.readDone)
 	defer h.remove(c) // a client that hung up gets no more output
 	buf := make([]byte, maxPacket)
 	wantsStdin := false
