@@ -174,7 +174,7 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 	return state.Config{
 		ID: id, Name: name, Created: time.Now().UTC(),
 		Image: o.Image, ImageID: img.ID, ImageName: imageName,
-		Command: args, Entrypoint: entrypoint, Cmd: cmd, Labels: labels,
+		Command: args, Entrypoint: entrypoint, Cmd: cmd, Labels: labels, Mounts: destinations(mounts),
 		User:  firstNonEmpty(o.User, img.Config.User),
 		Stdin: o.Stdin, Terminal: o.Terminal, AutoRemove: o.AutoRemove,
 		NetworkMode: network, StopSignal: stopSignal, StopTimeout: timeout,
@@ -342,4 +342,12 @@ func parseSignal(s string) (unix.Signal, error) {
 		return 0, errdefs.Errorf(errdefs.ErrInvalidArgument, "unknown signal %q", s)
 	}
 	return sig, nil
+}
+
+func destinations(ms []specs.Mount) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Destination)
+	}
+	return out
 }

@@ -29,6 +29,9 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) error {
 		return err
 	}
 	c = e.reconcile(ctx, c)
+	if err := e.state.LoadSpec(c); err != nil {
+		return err
+	}
 	if c.State.Status != state.Running {
 		return errdefs.Errorf(errdefs.ErrConflict, "container %s is not running (it is %s)", c.Config.Name, displayState(c.State.Status))
 	}

@@ -16,6 +16,9 @@ func (e *Engine) Inspect(ctx context.Context, ref string) (*ContainerInspect, er
 		return nil, err
 	}
 	c = e.reconcile(ctx, c)
+	if err := e.state.LoadSpec(c); err != nil {
+		return nil, err
+	}
 	cfg, st := c.Config, c.State
 	dir := e.state.Dir(cfg.ID)
 	out := &ContainerInspect{

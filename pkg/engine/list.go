@@ -67,13 +67,7 @@ func summarize(c *state.Container, now time.Time) ContainerSummary {
 	if !c.State.FinishedAt.IsZero() {
 		s.ExitedAt = c.State.FinishedAt.Unix()
 	}
-	if c.Config.Spec != nil {
-		for _, m := range c.Config.Spec.Mounts {
-			if !isDefaultMount(m.Destination) {
-				s.Mounts = append(s.Mounts, m.Destination)
-			}
-		}
-	}
+	s.Mounts = append(s.Mounts, c.Config.Mounts...)
 	return s
 }
 

@@ -65,7 +65,7 @@ func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*s
 	switch {
 	case errors.As(err, &execErr):
 		// The monitor recorded the exit code.
-		return nil, execExitError(cfg.Spec.Process.Args[0], execErr)
+		return nil, execExitError(cfg.Command[0], execErr)
 	case errors.Is(err, errdefs.ErrConflict):
 		return nil, errdefs.Errorf(errdefs.ErrConflict, "container %s is already running", cfg.Name)
 	default:
@@ -83,6 +83,9 @@ func (e *Engine) prepareStart(ctx context.Context, imgs imageStore, id string) (
 	}
 	defer h.Unlock()
 	if err := e.startable(h); err != nil {
+		return "", nil, err
+	}
+	if err := e.state.LoadSpec(&h.Container); err != nil {
 		return "", nil, err
 	}
 	lower, err := imgs.LayerDirs(ctx, h.Config.ImageID)

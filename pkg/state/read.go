@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofrs/flock"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
@@ -141,4 +142,18 @@ func (s *Store) MonitorAlive(id string) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// LoadSpec reads c's runtime-spec template into c.Config.Spec, unless it
+// is there already.
+func (s *Store) LoadSpec(c *Container) error {
+	if c.Config.Spec != nil {
+		return nil
+	}
+	var sp specs.Spec
+	if err := readJSON(filepath.Join(s.Dir(c.Config.ID), specFile), &sp); err != nil {
+		return fmt.Errorf("container %s: runtime spec: %w", shortID(c.Config.ID), err)
+	}
+	c.Config.Spec = &sp
+	return nil
 }

@@ -42,9 +42,13 @@ type Config struct {
 	StopTimeout uint   `json:"stopTimeout"`
 	// Rootless records whether the container was created by an unprivileged user.
 	Rootless bool `json:"rootless,omitempty"`
-	// Spec is the runtime-spec template built at create; the engine completes
-	// it (rootfs path, resolved user) at start.
-	Spec *specs.Spec `json:"spec"`
+	// Mounts lists the destinations of the user's mounts (-v, --tmpfs,
+	// --mount), for listings that must not read the whole spec.
+	Mounts []string `json:"mounts,omitempty"`
+	// Spec is the runtime-spec template built at create; the engine
+	// completes it at start. It is kept in its own file (spec.json), read
+	// only by LoadSpec: listing 200 containers must not decode 200 specs.
+	Spec *specs.Spec `json:"-"`
 }
 
 // State is a container's mutable state (state.json).

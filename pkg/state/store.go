@@ -17,6 +17,7 @@ import (
 
 const (
 	configFile      = "config.json"
+	specFile        = "spec.json"
 	stateFile       = "state.json"
 	lockFile        = "lock"
 	monitorLockFile = "monitor.lock"
@@ -120,6 +121,10 @@ func (s *Store) Create(cfg Config) (*Handle, error) {
 	}
 	h.Config = cfg
 	h.State = State{Status: Configured}
+	if err := writeJSON(filepath.Join(dir, specFile), cfg.Spec); err != nil {
+		s.releaseName(cfg.Name, cfg.ID)
+		return fail(err)
+	}
 	if err := writeJSON(filepath.Join(dir, configFile), &h.Config); err != nil {
 		s.releaseName(cfg.Name, cfg.ID)
 		return fail(err)
