@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/opencontainers/go-digest"
@@ -19,12 +20,18 @@ const (
 )
 
 // The grammar of github.com/distribution/reference, reduced to what hutch
-// needs: lower-case path components, tags, sha256 digests.
+// needs: lower-case path components, tags, sha256 digests. They compile on
+// first use: every hutch process (monitor and container init included)
+// would otherwise pay for them at start-up.
 var (
-	pathComponentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
-	domainRE        = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$`)
-	tagRE           = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	hexRE           = regexp.MustCompile(`^[a-f0-9]{1,64}$`)
+	pathComponentRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
+	})
+	domainRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$`)
+	})
+	tagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w][\w.-]{0,127}$`) })
+	hexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-f0-9]{1,64}$`) })
 )
 
 // reference is a parsed image name. Domain is empty for a short name.
@@ -76,19 +83,19 @@ func parseReference(s string) (reference, error) {
 	}
 	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
 		r.Tag, name = name[i+1:], name[:i]
-		if !tagRE.MatchString(r.Tag) {
+		if !tagRE().MatchString(r.Tag) {
 			return bad("bad tag")
 		}
 	}
 	parts := strings.Split(name, "/")
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == localDomain) {
-		if !domainRE.MatchString(parts[0]) {
+		if !domainRE().MatchString(parts[0]) {
 			return bad("bad registry")
 		}
 		r.Domain, parts = parts[0], parts[1:]
 	}
 	for _, p := range parts {
-		if !pathComponentRE.MatchString(p) {
+		if !pathComponentRE().MatchString(p) {
 			return bad("repository names must be lower-case letters, digits and separators")
 		}
 	}

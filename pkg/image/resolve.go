@@ -74,7 +74,7 @@ func notFound(ref string) error {
 // does not look like an ID or matches none.
 func resolveID(cands []candidate, ref string) (match, bool, error) {
 	id, explicit := strings.CutPrefix(ref, "sha256:")
-	if !hexRE.MatchString(id) || (len(id) < minIDPrefix && !explicit) {
+	if !hexRE().MatchString(id) || (len(id) < minIDPrefix && !explicit) {
 		return match{}, false, nil
 	}
 	found := -1

@@ -31,7 +31,7 @@ func (h *Handle) Update(fn func(*State) error) error {
 			return fmt.Errorf("container %s: %w", h.Config.Name, err)
 		}
 	}
-	if err := writeJSON(filepath.Join(h.s.Dir(h.ID()), stateFile), &next); err != nil {
+	if err := writeJSON(filepath.Join(h.s.Dir(h.ID()), stateFile), &next, volatile); err != nil {
 		return err
 	}
 	h.State = next
@@ -47,12 +47,12 @@ func (h *Handle) Rename(name string) error {
 	if name == h.Config.Name {
 		return nil
 	}
-	if err := h.s.reserveName(name, h.ID()); err != nil {
+	if err := h.s.reserveName(name, h.ID(), true); err != nil {
 		return err
 	}
 	cfg := h.Config
 	cfg.Name = name
-	if err := writeJSON(filepath.Join(h.s.Dir(h.ID()), configFile), &cfg); err != nil {
+	if err := writeJSON(filepath.Join(h.s.Dir(h.ID()), configFile), &cfg, durable); err != nil {
 		h.s.releaseName(name, h.ID())
 		return err
 	}

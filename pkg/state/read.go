@@ -14,28 +14,27 @@ import (
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
-// read loads a record without locking. A directory without config.json (a
-// create that crashed before writing it) reads as Configured with only the ID
-// set, so that the engine can collect it.
+// read loads a record without locking. A directory without a readable
+// config.json (a create that crashed before writing it, or a record torn by
+// a power loss) reads as Configured with only the ID set, so that the engine
+// can collect it; an unreadable state.json reads as an unknown exit.
 func (s *Store) read(id string) (*Container, error) {
 	dir := s.Dir(id)
 	c := &Container{}
 	if err := readJSON(filepath.Join(dir, configFile), &c.Config); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
 		if _, serr := os.Stat(dir); serr != nil {
 			return nil, fmt.Errorf("container %s: %w", shortID(id), errdefs.ErrNotFound)
 		}
-		c.Config.ID = id
+		c.Config = Config{ID: id}
 		c.State.Status = Configured
 		return c, nil
 	}
-	if err := readJSON(filepath.Join(dir, stateFile), &c.State); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		c.State.Status = Configured
+	err := readJSON(filepath.Join(dir, stateFile), &c.State)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		c.State = State{Status: Configured}
+	case err != nil:
+		c.State = State{Status: Exited, ExitCode: -1, Error: "the container's state was lost (" + err.Error() + ")"}
 	}
 	return c, nil
 }

@@ -116,20 +116,24 @@ func (s *Store) Create(cfg Config) (*Handle, error) {
 	}
 	// The directory exists before the name, so a name whose directory is
 	// missing was left by a crash between the two removals of Delete.
-	if err := s.reserveName(cfg.Name, cfg.ID); err != nil {
+	if err := s.reserveName(cfg.Name, cfg.ID, !cfg.AutoRemove); err != nil {
 		return fail(err)
 	}
 	h.Config = cfg
 	h.State = State{Status: Configured}
-	if err := writeJSON(filepath.Join(dir, specFile), cfg.Spec); err != nil {
+	d := durable
+	if cfg.AutoRemove {
+		d = volatile // gone when it exits, so gone after a reboot too
+	}
+	if err := writeJSON(filepath.Join(dir, specFile), cfg.Spec, d); err != nil {
 		s.releaseName(cfg.Name, cfg.ID)
 		return fail(err)
 	}
-	if err := writeJSON(filepath.Join(dir, configFile), &h.Config); err != nil {
+	if err := writeJSON(filepath.Join(dir, configFile), &h.Config, d); err != nil {
 		s.releaseName(cfg.Name, cfg.ID)
 		return fail(err)
 	}
-	if err := writeJSON(filepath.Join(dir, stateFile), &h.State); err != nil {
+	if err := writeJSON(filepath.Join(dir, stateFile), &h.State, volatile); err != nil {
 		s.releaseName(cfg.Name, cfg.ID)
 		return fail(err)
 	}
@@ -160,7 +164,7 @@ func shortID(id string) string {
 // fails if the name exists. Readers never see a name file without its
 // owner's ID (an O_EXCL create would show an empty one for a moment, which a
 // concurrent creator could take for a stale reservation).
-func (s *Store) reserveName(name, id string) error {
+func (s *Store) reserveName(name, id string, sync bool) error {
 	path := filepath.Join(s.namesDir(), name)
 	tmp, err := os.CreateTemp(s.namesDir(), ".reserve-*")
 	if err != nil {
@@ -168,7 +172,10 @@ func (s *Store) reserveName(name, id string) error {
 	}
 	defer os.Remove(tmp.Name())
 	_, werr := tmp.WriteString(id)
-	serr := tmp.Sync()
+	var serr error
+	if sync {
+		serr = tmp.Sync()
+	}
 	cerr := tmp.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		return fmt.Errorf("reserve name %q: %w", name, err)
@@ -176,6 +183,9 @@ func (s *Store) reserveName(name, id string) error {
 	for attempt := 0; ; attempt++ {
 		err := os.Link(tmp.Name(), path)
 		if err == nil {
+			if !sync {
+				return nil
+			}
 			return syncDir(s.namesDir())
 		}
 		if !errors.Is(err, fs.ErrExist) {

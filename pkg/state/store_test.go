@@ -250,3 +250,24 @@ func TestIncompleteRecordReadsAsConfigured(t *testing.T) {
 		t.Errorf("got %+v, want a Configured record with the ID", c)
 	}
 }
+
+// TestTornFilesReadTruthfully: after a power loss a volatile state.json (or
+// an --rm container's config.json) may be empty; listing must go on.
+func TestTornFilesReadTruthfully(t *testing.T) {
+	s := openStore(t)
+	id := create(t, s, "torn")
+	if err := os.WriteFile(filepath.Join(s.Dir(id), stateFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Get(id)
+	if err != nil || c.State.Status != Exited || c.State.ExitCode != -1 {
+		t.Errorf("torn state.json: got %+v, %v; want an unknown exit", c, err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir(id), configFile), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List()
+	if err != nil || len(list) != 1 || list[0].State.Status != Configured || list[0].Config.ID != id {
+		t.Errorf("torn config.json: got %+v, %v; want one Configured record", list, err)
+	}
+}
