@@ -52,6 +52,11 @@ func Open(opts Options) (*Store, error) {
 		GraphRoot:       opts.GraphRoot,
 		RunRoot:         opts.RunRoot,
 		GraphDriverName: "overlay",
+		// The driver's home need not be a private bind mount: hutch never
+		// has storage mount anything (containers mount their overlay
+		// themselves, in their own mount namespace). Skipping it spares
+		// every command a mount and an unmount.
+		GraphDriverOptions: []string{"overlay.skip_mount_home=true"},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open image store %s: %w", opts.GraphRoot, err)
