@@ -84,6 +84,7 @@ func (m *fakeMonitor) Launch(ctx context.Context, cfg launchConfig, attach *os.F
 		lock.Unlock()
 		return nil, err
 	}
+	waitForTermHandler(cmd.Process.Pid)
 	start, _ := procStartTime(cmd.Process.Pid)
 	h.Update(func(s *state.State) error {
 		s.Status, s.Pid, s.PidStart, s.MonitorPid, s.StartedAt = state.Running, cmd.Process.Pid, start, os.Getpid(), time.Now()
@@ -391,4 +392,25 @@ func leftovers(t *testing.T, e *Engine) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// waitForTermHandler waits until pid catches SIGTERM (its trap is set),
+// so that a test's stop cannot race the shell's start-up.
+func waitForTermHandler(pid int) {
+	for i := 0; i < 500; i++ {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+				var mask uint64
+				fmt.Sscanf(strings.TrimSpace(hex), "%x", &mask)
+				if mask&(1<<(uint(syscall.SIGTERM)-1)) != 0 {
+					return
+				}
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
