@@ -69,9 +69,17 @@ type monitorClient interface {
 	ReadLog(ctx context.Context, path string, o LogsOptions, stdout, stderr io.Writer, alive func() bool) error
 }
 
-// monitorLauncher starts monitors.
+// monitorLauncher starts monitors. Spawn starts one ahead of its
+// container, so that its start-up overlaps the container's creation.
 type monitorLauncher interface {
-	Launch(ctx context.Context, cfg launchConfig, attach *os.File) (*started, error)
+	Spawn(attach *os.File) (pendingMonitor, error)
+}
+
+// pendingMonitor is a spawned monitor: Launch hands it its container (and
+// waits as monitor.Launch does), Abort ends it unused.
+type pendingMonitor interface {
+	Launch(ctx context.Context, cfg launchConfig) (*started, error)
+	Abort()
 }
 
 // execProcess is a process started in a running container.

@@ -23,11 +23,26 @@ func wireReal(e *Engine) {
 
 type realMonitors struct{ e *Engine }
 
-func (m realMonitors) Launch(ctx context.Context, c launchConfig, attach *os.File) (*started, error) {
-	st, err := monitor.Launch(ctx, monitor.Config{
-		ID: c.ID, DataDir: m.e.paths.Data, RunDir: m.e.paths.Run, SpecPath: c.SpecPath,
-		Stdin: c.Stdin, Rows: c.Rows, Cols: c.Cols, LogLevel: m.e.opts.LogLevel,
-	}, attach)
+func (m realMonitors) Spawn(attach *os.File) (pendingMonitor, error) {
+	p, err := monitor.Spawn(attach)
+	if err != nil {
+		return nil, err
+	}
+	return realPending{p, m.e}, nil
+}
+
+type realPending struct {
+	p *monitor.Pending
+	e *Engine
+}
+
+func (r realPending) Abort() { r.p.Abort() }
+
+func (r realPending) Launch(ctx context.Context, c launchConfig) (*started, error) {
+	st, err := r.p.Launch(ctx, monitor.Config{
+		ID: c.ID, DataDir: r.e.paths.Data, RunDir: r.e.paths.Run, SpecPath: c.SpecPath,
+		Stdin: c.Stdin, Rows: c.Rows, Cols: c.Cols, LogLevel: r.e.opts.LogLevel,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -60,9 +60,24 @@ type fakeMonitor struct {
 	e       *Engine
 	execErr syscall.Errno // when set, the "exec" fails with it
 	wg      sync.WaitGroup
+	// spawned and aborted count monitors spawned and ended unused.
+	spawned, aborted int
 }
 
-func (m *fakeMonitor) Launch(ctx context.Context, cfg launchConfig, attach *os.File) (*started, error) {
+func (m *fakeMonitor) Spawn(attach *os.File) (pendingMonitor, error) {
+	m.spawned++
+	return fakePending{m}, nil
+}
+
+type fakePending struct{ m *fakeMonitor }
+
+func (p fakePending) Abort() { p.m.aborted++ }
+
+func (p fakePending) Launch(ctx context.Context, cfg launchConfig) (*started, error) {
+	return p.m.launch(ctx, cfg)
+}
+
+func (m *fakeMonitor) launch(ctx context.Context, cfg launchConfig) (*started, error) {
 	lock := flock.New(m.e.state.MonitorLockPath(cfg.ID))
 	if ok, err := lock.TryLock(); err != nil || !ok {
 		return nil, fmt.Errorf("monitor: %w", errdefs.ErrConflict)
@@ -412,5 +427,18 @@ func waitForTermHandler(pid int) {
 			}
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestRunAbortsTheSpawnedMonitor: run spawns the monitor before it creates
+// the container; a create that fails must end that monitor.
+func TestRunAbortsTheSpawnedMonitor(t *testing.T) {
+	e, _, mon := newTestEngine(t)
+	_, err := e.Run(context.Background(), CreateOptions{Image: "nope"}, RunOptions{Detach: true})
+	if !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("got %v, want ErrNotFound", err)
+	}
+	if mon.spawned != 1 || mon.aborted != 1 {
+		t.Errorf("%d monitors spawned, %d aborted; want 1 and 1", mon.spawned, mon.aborted)
 	}
 }

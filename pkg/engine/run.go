@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,32 +16,68 @@ import (
 // container runs. Attached, it relays stdio until the container exits and
 // returns an *ExitError for a non-zero exit code. A container whose start
 // fails is removed: run leaves nothing behind on error.
+//
+// The monitor is spawned first, so that its start-up overlaps the
+// container's creation.
 func (e *Engine) Run(ctx context.Context, o CreateOptions, r RunOptions) (string, error) {
-	id, err := e.Create(ctx, o)
+	if _, err := e.images(ctx); err != nil {
+		return "", err // rootless: join before the monitor is spawned
+	}
+	var ours net.Conn
+	var theirs *os.File
+	if !r.Detach {
+		var err error
+		if ours, theirs, err = e.client.Pair(); err != nil {
+			return "", err
+		}
+		defer ours.Close()
+	}
+	p, err := e.monitors.Spawn(theirs)
+	if theirs != nil {
+		theirs.Close() // the monitor has its copy
+	}
 	if err != nil {
 		return "", err
 	}
+	id, err := e.Create(ctx, o)
+	if err != nil {
+		p.Abort()
+		return "", err
+	}
 	if r.Detach {
-		if _, err := e.start(ctx, id, nil, nil); err != nil {
+		if _, err := e.startWith(ctx, id, p, nil); err != nil {
 			e.removeAfterFailedRun(ctx, id)
 			return "", err
 		}
 		return id, nil
 	}
-	return id, e.runAttached(ctx, id, r.Streams, r.SigProxy, o.Stdin, true)
+	return id, e.attachStarted(ctx, id, p, ours, r.Streams, r.SigProxy, o.Stdin, true)
 }
 
 // runAttached starts the container with a pre-connected attach client, so
-// no output is lost, and relays until the container exits. For run
-// (removeOnFail), a container that could not start is removed.
+// no output is lost, and relays until the container exits.
 func (e *Engine) runAttached(ctx context.Context, id string, s Streams, sigProxy, stdin, removeOnFail bool) error {
+	if _, err := e.images(ctx); err != nil {
+		return err
+	}
 	ours, theirs, err := e.client.Pair()
 	if err != nil {
 		return err
 	}
 	defer ours.Close()
-	st, err := e.start(ctx, id, theirs, s.Terminal)
+	p, err := e.monitors.Spawn(theirs)
 	theirs.Close()
+	if err != nil {
+		return err
+	}
+	return e.attachStarted(ctx, id, p, ours, s, sigProxy, stdin, removeOnFail)
+}
+
+// attachStarted starts the container on monitor p, whose first attach
+// client is ours, and relays until the container exits. With removeOnFail
+// (run), a container that could not start is removed.
+func (e *Engine) attachStarted(ctx context.Context, id string, p pendingMonitor, ours net.Conn, s Streams, sigProxy, stdin, removeOnFail bool) error {
+	st, err := e.startWith(ctx, id, p, s.Terminal)
 	if err != nil {
 		if removeOnFail {
 			e.removeAfterFailedRun(ctx, id)

@@ -45,19 +45,33 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) error {
 // client; tty, if set, is the caller's terminal, whose size the container's
 // pty starts with.
 func (e *Engine) start(ctx context.Context, id string, attach, tty *os.File) (*started, error) {
+	if _, err := e.images(ctx); err != nil {
+		return nil, err // rootless: join before the monitor is spawned
+	}
+	p, err := e.monitors.Spawn(attach)
+	if err != nil {
+		return nil, err
+	}
+	return e.startWith(ctx, id, p, tty)
+}
+
+// startWith is start with a monitor spawned already; it owns p.
+func (e *Engine) startWith(ctx context.Context, id string, p pendingMonitor, tty *os.File) (*started, error) {
 	imgs, err := e.images(ctx)
 	if err != nil {
+		p.Abort()
 		return nil, err
 	}
 	specPath, cfg, err := e.prepareStart(ctx, imgs, id)
 	if err != nil {
+		p.Abort()
 		return nil, err
 	}
 	lc := launchConfig{ID: id, SpecPath: specPath, Stdin: cfg.Stdin}
 	if tty != nil && cfg.Terminal {
 		lc.Rows, lc.Cols, _ = monitor.TerminalSize(tty)
 	}
-	st, err := e.monitors.Launch(ctx, lc, attach)
+	st, err := p.Launch(ctx, lc)
 	if err == nil {
 		return st, nil
 	}

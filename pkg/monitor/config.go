@@ -3,6 +3,7 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -57,12 +58,17 @@ func (c Config) validate() error {
 // The monitor learns its configuration from the environment of the
 // re-executed process, and which extra descriptors it was given.
 const (
-	roleEnv   = "_HUTCH_ROLE"
+	roleEnv = "_HUTCH_ROLE"
+	// configEnv was the launch document's variable; it is still dropped
+	// from children's environments.
 	configEnv = "_HUTCH_MONITOR"
 	// reportFD is the pipe on which the monitor tells Launch how the start
-	// went; attachFD the optional first attach client.
+	// went; configFD the pipe it reads its launch document from (the
+	// monitor starts before the caller knows it: see Spawn); attachFD the
+	// optional first attach client.
 	reportFD = 3
-	attachFD = 4
+	configFD = 4
+	attachFD = 5
 )
 
 // launchDoc is what configEnv carries.
@@ -70,18 +76,6 @@ type launchDoc struct {
 	Config
 	// Attach says fd attachFD is an attach client.
 	Attach bool `json:"attach,omitempty"`
-}
-
-// monitorEnv is the environment of a new monitor: the caller's, minus
-// another role's variables, plus the monitor's.
-func monitorEnv(cfg Config, attach bool) ([]string, error) {
-	doc, err := json.Marshal(launchDoc{Config: cfg, Attach: attach})
-	if err != nil {
-		return nil, fmt.Errorf("monitor config: %w", err)
-	}
-	env := withoutRoleEnv(os.Environ())
-	env = append(env, roleEnv+"=monitor", configEnv+"="+string(doc))
-	return append(env, cfg.env...), nil
 }
 
 // withoutRoleEnv drops the variables that would make a child of hutch
@@ -97,15 +91,23 @@ func withoutRoleEnv(env []string) []string {
 	return out
 }
 
-// readLaunchDoc reads the monitor's configuration and removes it and the
-// role from the environment, so the monitor's children do not inherit them.
-func readLaunchDoc() (launchDoc, error) {
-	var doc launchDoc
-	raw := os.Getenv(configEnv)
-	os.Unsetenv(configEnv)
+// readLaunchDoc reads the monitor's configuration from configFD (until
+// EOF) and removes the role from the environment, so the monitor's children
+// do not inherit it. ok is false when the caller closed the pipe without a
+// document (Pending.Abort).
+func readLaunchDoc() (doc launchDoc, ok bool, err error) {
 	os.Unsetenv(roleEnv)
-	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
-		return doc, fmt.Errorf("monitor config from %s: %w", configEnv, err)
+	f := os.NewFile(configFD, "config")
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return doc, false, fmt.Errorf("read the monitor's configuration: %w", err)
 	}
-	return doc, doc.validate()
+	if len(raw) == 0 {
+		return doc, false, nil
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return doc, false, fmt.Errorf("monitor configuration: %w", err)
+	}
+	return doc, true, doc.validate()
 }

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hutchctr/hutch/pkg/state"
 )
 
 // monitorLogName is the monitor's own diagnostics file (its stderr) in the
@@ -59,58 +58,101 @@ func Launch(ctx context.Context, cfg Config, attach *os.File) (*Started, error) 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	store, err := state.Open(cfg.DataDir, cfg.RunDir)
+	p, err := Spawn(attach, cfg.env...)
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(store.Dir(cfg.ID), monitorLogName)
-	mlog, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	return p.Launch(ctx, cfg)
+}
+
+// Pending is a monitor process started ahead of its container (Spawn):
+// its start-up overlaps the caller's work on the container, and Launch
+// then hands it the configuration.
+type Pending struct {
+	cmd    *exec.Cmd
+	config *os.File // write end: the launch document, then EOF
+	report *os.File // read end of the report pipe
+	attach bool
+}
+
+// Spawn starts a monitor that waits for its configuration. attach is as for
+// Launch. Every Pending must be Launched or Aborted.
+func Spawn(attach *os.File, extraEnv ...string) (*Pending, error) {
+	cr, cw, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("monitor log: %w", err)
+		return nil, fmt.Errorf("monitor config pipe: %w", err)
 	}
-	defer mlog.Close()
-	env, err := monitorEnv(cfg, attach != nil)
+	defer cr.Close()
+	rr, rw, err := os.Pipe()
 	if err != nil {
-		return nil, err
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
+		cw.Close()
 		return nil, fmt.Errorf("monitor report pipe: %w", err)
 	}
-	defer r.Close()
+	defer rw.Close() // EOF on rr once the monitor (and only it) closed its copy
+	env := append(withoutRoleEnv(os.Environ()), roleEnv+"=monitor")
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"hutch-monitor", cfg.ID},
-		Env:        env,
-		Stderr:     mlog,
-		ExtraFiles: []*os.File{w}, // reportFD
+		Path: "/proc/self/exe",
+		Args: []string{"hutch-monitor"},
+		Env:  append(env, extraEnv...),
+		// fd 3: report, 4: config, 5: the first attach client.
+		ExtraFiles: []*os.File{rw, cr},
 		// Its own session: the monitor outlives the CLI and its terminal,
 		// and the terminal's ^C must not reach it.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	if attach != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, attach) // attachFD
+		cmd.ExtraFiles = append(cmd.ExtraFiles, attach)
 	}
-	err = cmd.Start()
-	w.Close() // EOF on r once the monitor (and only it) closed its copy
-	if err != nil {
+	if err := cmd.Start(); err != nil {
+		cw.Close()
+		rr.Close()
 		return nil, fmt.Errorf("start monitor: %w", err)
 	}
-	rep, err := readReport(ctx, r)
+	return &Pending{cmd: cmd, config: cw, report: rr, attach: attach != nil}, nil
+}
+
+// Abort ends a monitor that will not be launched.
+func (p *Pending) Abort() {
+	p.config.Close() // EOF without a document: the monitor exits at once
+	p.report.Close()
+	p.cmd.Wait()
+}
+
+// Launch gives the monitor its configuration and waits, as the package's
+// Launch does.
+func (p *Pending) Launch(ctx context.Context, cfg Config) (*Started, error) {
+	defer p.report.Close()
+	if err := cfg.validate(); err != nil {
+		p.config.Close()
+		p.cmd.Wait()
+		return nil, err
+	}
+	doc, err := json.Marshal(launchDoc{Config: cfg, Attach: p.attach})
+	if err == nil {
+		_, err = p.config.Write(doc)
+	}
+	p.config.Close()
 	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		return nil, fmt.Errorf("configure monitor: %w", err)
+	}
+	rep, err := readReport(ctx, p.report)
+	if err != nil {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
 		return nil, err
 	}
 	if rep == nil {
-		werr := cmd.Wait()
+		werr := p.cmd.Wait()
+		logPath := filepath.Join(cfg.DataDir, "containers", cfg.ID, monitorLogName)
 		return nil, fmt.Errorf("monitor of container %s exited before the container started (%v)%s", shortID(cfg.ID), werr, lastLine(logPath))
 	}
 	if err := rep.err(); err != nil {
-		cmd.Wait() // it exits right after reporting
+		p.cmd.Wait() // it exits right after reporting
 		return nil, err
 	}
-	return &Started{MonitorPid: cmd.Process.Pid, Pid: rep.Pid, id: cfg.ID, cmd: cmd}, nil
+	return &Started{MonitorPid: p.cmd.Process.Pid, Pid: rep.Pid, id: cfg.ID, cmd: p.cmd}, nil
 }
 
 // readReport reads the monitor's report; nil if it closed the pipe without

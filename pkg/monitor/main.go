@@ -1,10 +1,12 @@
 package monitor
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -23,7 +25,13 @@ func mainWith(rt runtime) int {
 	unix.CloseOnExec(reportFD)
 	unix.CloseOnExec(attachFD)
 	rep := &reporter{f: os.NewFile(reportFD, "report")}
-	doc, err := readLaunchDoc()
+	doc, ok, err := readLaunchDoc()
+	if err == nil && !ok {
+		return 0 // aborted before it was needed
+	}
+	if err == nil {
+		err = logToFile(doc.Config)
+	}
 	log := newLogger(os.Stderr, doc.LogLevel).With("id", shortID(doc.ID))
 	if err != nil {
 		log.Error("bad launch", "err", err)
@@ -41,6 +49,18 @@ func mainWith(rt runtime) int {
 	}
 	m := &monitor{cfg: doc.Config, rt: rt, log: log, rep: rep}
 	return m.run(first)
+}
+
+// logToFile makes monitor.log in the container's directory the monitor's
+// stderr: its diagnostics, and those of a runtime panic.
+func logToFile(cfg Config) error {
+	path := filepath.Join(cfg.DataDir, "containers", cfg.ID, monitorLogName)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("monitor log: %w", err)
+	}
+	defer f.Close()
+	return unix.Dup3(int(f.Fd()), 2, 0)
 }
 
 // tuneMemory keeps the monitor small: one runs per container, and its
