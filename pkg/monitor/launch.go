@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
-
 )
 
 // monitorLogName is the monitor's own diagnostics file (its stderr) in the
