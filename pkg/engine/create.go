@@ -208,7 +208,12 @@ func (e *Engine) environment(o CreateOptions, img ImageConfig) ([]string, error)
 	if o.Terminal {
 		env = spec.MergeEnv(env, []string{"TERM=xterm"})
 	}
-	for _, path := range o.EnvFiles {
+	return withUserEnv(env, o.EnvFiles, o.Env)
+}
+
+// withUserEnv merges env files, then -e values, into env (later wins).
+func withUserEnv(env, files, entries []string) ([]string, error) {
+	for _, path := range files {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "env file: %v", err)
@@ -220,7 +225,7 @@ func (e *Engine) environment(o CreateOptions, img ImageConfig) ([]string, error)
 		}
 		env = spec.MergeEnv(env, vars)
 	}
-	vars, err := spec.ParseEnv(o.Env, os.LookupEnv)
+	vars, err := spec.ParseEnv(entries, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}

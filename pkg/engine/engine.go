@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/hutchctr/hutch/pkg/config"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/state"
-	"github.com/sirupsen/logrus"
 )
 
 // Options configure an Engine.

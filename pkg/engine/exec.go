@@ -80,24 +80,11 @@ func execProcessSpec(c *state.Container, o ExecOptions) (*specs.Process, error) 
 	p := *c.Config.Spec.Process
 	p.Args = o.Command
 	p.Terminal = o.Terminal
-	env := p.Env
-	for _, path := range o.EnvFiles {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "env file: %v", err)
-		}
-		vars, err := spec.ParseEnvFile(f, path, os.LookupEnv)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		env = spec.MergeEnv(env, vars)
-	}
-	vars, err := spec.ParseEnv(o.Env, os.LookupEnv)
+	env, err := withUserEnv(p.Env, o.EnvFiles, o.Env)
 	if err != nil {
 		return nil, err
 	}
-	p.Env = spec.MergeEnv(env, vars)
+	p.Env = env
 	if o.Terminal {
 		p.Env = spec.MergeEnv([]string{"TERM=xterm"}, p.Env)
 	}

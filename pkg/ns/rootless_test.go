@@ -1,11 +1,9 @@
 package ns
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"syscall"
@@ -29,7 +27,7 @@ func TestRootless(t *testing.T) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	bin := publicCopy(t)
+	bin := testutil.PublicCopy(t, "ns.test")
 	args := []string{"-test.run", "^(TestContainer|TestExec|TestStartLatency)", "-test.v"}
 	if testing.Short() {
 		args = append(args, "-test.short")
@@ -46,40 +44,6 @@ func TestRootless(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rootless tests: %v", err)
 	}
-}
-
-// publicCopy copies the test binary where the test user can run it.
-func publicCopy(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ns-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	bin := filepath.Join(dir, "ns.test")
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin
 }
 
 // TestStartLatency measures Start to a successful Exec of `true`.

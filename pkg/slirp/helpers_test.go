@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 )
 
 // testEnv is a private home and run directory for the unprivileged test
@@ -24,20 +24,13 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("these tests must run as root (they run hutch as hutchtest)")
-	}
-	u, err := user.Lookup("hutchtest")
-	if err != nil {
-		t.Fatalf("user hutchtest is missing: create it with a /etc/subuid range (make deps): %v", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	uid, gid := testutil.TestUserIDs(t)
+	bin := testutil.PublicCopy(t, "slirp.test")
 	base, err := os.MkdirTemp("/tmp", "slirp-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{uid: uint32(uid), gid: uint32(gid), bin: filepath.Join(base, "slirp.test"),
+	e := &testEnv{uid: uid, gid: gid, bin: bin,
 		work: filepath.Join(base, "work"), home: filepath.Join(base, "home")}
 	e.runDir = filepath.Join(e.home, "run", "hutch")
 	t.Cleanup(func() {
@@ -45,10 +38,9 @@ func newTestEnv(t *testing.T) *testEnv {
 		os.RemoveAll(base)
 	})
 	must(t, os.Chmod(base, 0o755))
-	copyFile(t, e.bin)
 	for _, d := range []string{e.work, e.home, filepath.Join(e.home, "run")} {
 		must(t, os.Mkdir(d, 0o700))
-		must(t, os.Chown(d, uid, gid))
+		must(t, os.Chown(d, int(uid), int(gid)))
 	}
 	return e
 }
@@ -58,20 +50,6 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func copyFile(t *testing.T, dst string) {
-	t.Helper()
-	self, err := os.Executable()
-	must(t, err)
-	src, err := os.Open(self)
-	must(t, err)
-	defer src.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
-	must(t, err)
-	_, err = io.Copy(out, src)
-	must(t, err)
-	must(t, out.Close())
 }
 
 // command is a helper invocation as hutchtest, like a user's hutch command.

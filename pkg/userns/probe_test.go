@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"os/user"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
@@ -53,8 +52,8 @@ func runRole(role string) int {
 // TestProbe runs Probe as the unprivileged test user, whose /etc/subuid
 // range is 100000:65536 on hutch's test machines.
 func TestProbe(t *testing.T) {
-	uid, gid := testUser(t)
-	bin := publicCopy(t)
+	uid, gid := testutil.TestUserIDs(t)
+	bin := testutil.PublicCopy(t, "userns.test")
 	tests := []struct {
 		role string
 		want string
@@ -83,7 +82,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestInUserNamespace(t *testing.T) {
-	uid, _ := testUser(t)
+	uid, _ := testutil.TestUserIDs(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -102,53 +101,4 @@ func TestInUserNamespace(t *testing.T) {
 	if got := string(out); got != "true" {
 		t.Errorf("got InUserNamespace() = %s in a new user namespace, want true", got)
 	}
-}
-
-func testUser(t *testing.T) (uid, gid uint32) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("these tests must run as root (they start processes as hutchtest)")
-	}
-	u, err := user.Lookup("hutchtest")
-	if err != nil {
-		t.Fatalf("user hutchtest is missing: create it with a /etc/subuid range (make deps): %v", err)
-	}
-	a, _ := strconv.Atoi(u.Uid)
-	b, _ := strconv.Atoi(u.Gid)
-	return uint32(a), uint32(b)
-}
-
-// publicCopy copies the test binary to a 0755 directory under /tmp that
-// the test user can read.
-func publicCopy(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "userns-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	bin := filepath.Join(dir, "userns.test")
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin
 }

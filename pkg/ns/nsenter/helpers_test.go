@@ -2,11 +2,9 @@ package nsenter
 
 import (
 	"bufio"
-	"io"
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,41 +31,6 @@ func requireRootAndTestUser(t *testing.T) ids {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	return ids{uint32(uid), uint32(gid)}
-}
-
-// publicCopy copies the test binary into a 0755 temp dir under /tmp, since
-// the test user may not be able to read the build cache.
-func publicCopy(t *testing.T) (bin, dir string) {
-	t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "nsenter-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	bin = filepath.Join(dir, "nsenter.test")
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return bin, dir
 }
 
 // asUser sets cmd to run as u (nil: stay root) and to die with the test.

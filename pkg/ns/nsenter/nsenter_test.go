@@ -7,10 +7,13 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
@@ -91,7 +94,8 @@ func TestPrepareExecKeepsFDs(t *testing.T) {
 // inside, the ids, the namespaces, the cwd and that the variables are gone.
 func TestJoin(t *testing.T) {
 	u := requireRootAndTestUser(t)
-	bin, dir := publicCopy(t)
+	bin := testutil.PublicCopy(t, "nsenter.test")
+	dir := filepath.Dir(bin)
 	userMnt := startTarget(t, u, "--user", "--map-root-user", "--mount")
 	withPid := startTarget(t, u, "--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc")
 	tests := []struct {
@@ -148,7 +152,7 @@ func TestJoin(t *testing.T) {
 // TestForkStatus checks that the waiting parent exits like the child.
 func TestForkStatus(t *testing.T) {
 	u := requireRootAndTestUser(t)
-	bin, _ := publicCopy(t)
+	bin := testutil.PublicCopy(t, "nsenter.test")
 	target := startTarget(t, u, "--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc")
 	tests := []struct {
 		role     string
@@ -174,7 +178,7 @@ func TestForkStatus(t *testing.T) {
 // that the child got them, and that the parent dies of a fatal one too.
 func TestForkForwardsSignals(t *testing.T) {
 	u := requireRootAndTestUser(t)
-	bin, _ := publicCopy(t)
+	bin := testutil.PublicCopy(t, "nsenter.test")
 	target := startTarget(t, u, "--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc")
 	tests := []struct {
 		role     string
@@ -224,7 +228,7 @@ func TestForkForwardsSignals(t *testing.T) {
 
 func TestConstructorErrors(t *testing.T) {
 	requireRootAndTestUser(t)
-	bin, _ := publicCopy(t)
+	bin := testutil.PublicCopy(t, "nsenter.test")
 	tests := []struct {
 		env        string
 		wantStderr string
