@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +76,9 @@ func TestStop(t *testing.T) {
 	})
 	t.Run("handles SIGTERM", func(t *testing.T) {
 		t.Parallel()
-		h.runDetached(t, "--name", "polite", imageName, "sh", "-c", `trap "exit 0" TERM; while true; do sleep 0.1; done`)
+		h.runDetached(t, "--name", "polite", imageName, "sh", "-c", `trap "exit 0" TERM; echo ready; while true; do sleep 0.1; done`)
+		// pid 1 ignores signals it has no handler for: wait for the trap.
+		waitForLog(t, h, "polite", "ready")
 		r := h.run(t, "stop", "-t", "10", "polite")
 		wantCode(t, r, 0)
 		if r.Took > 8*time.Second {
@@ -91,7 +94,8 @@ func TestKill(t *testing.T) {
 	t.Parallel()
 	h := newLoadedEnv(t)
 	k1 := h.runDetached(t, "--name", "k1", imageName, "sh", "-c",
-		`trap "echo got-usr1" USR1; trap "exit 3" TERM; while true; do sleep 0.1; done`)
+		`trap "echo got-usr1" USR1; trap "exit 3" TERM; echo ready; while true; do sleep 0.1; done`)
+	waitForLog(t, h, "k1", "ready")
 	h.ok(t, "kill", "-s", "USR1", "k1")
 	eventually(t, 10*time.Second, func() bool { return strings.Contains(h.run(t, "logs", "k1").Stdout, "got-usr1") },
 		func() string { return "the USR1 trap to print to the log" })
@@ -212,4 +216,11 @@ func TestAttach(t *testing.T) {
 	if r.Stdout != "late\n" || !strings.Contains(r.Stderr, "late-err") {
 		t.Errorf("attach: output the container produced while attached: %v", r)
 	}
+}
+
+// waitForLog waits until the container's log contains want.
+func waitForLog(t *testing.T, h *hutchEnv, name, want string) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() bool { return strings.Contains(h.run(t, "logs", name).Stdout, want) },
+		func() string { return fmt.Sprintf("%q in the log of %s", want, name) })
 }
