@@ -18,7 +18,7 @@ LANES := unit root rootless
 # recipes, where $(MAKE) would make `make -n test` run the lanes.
 export MAKE
 
-.PHONY: all build deps test test-unit test-root test-rootless test-vm demo clean
+.PHONY: all build deps test test-unit test-root test-rootless test-vm demo bench clean
 
 all: build
 
@@ -49,6 +49,11 @@ test-rootless:
 # cgroup v2 in a qemu guest: a later issue; not part of `make test` yet.
 test-vm:
 	@echo "test-vm: not implemented yet (cgroup v2 issue)"; echo "vm: 0 passed, 1 failed, 0 skipped"; exit 1
+
+# hutch vs Podman 4.3 side by side (root; about two minutes). Reports only.
+bench: deps build
+	@command -v podman >/dev/null || apt-get install -y -qq podman runc
+	HUTCH=$(CURDIR)/bin/hutch bench/run.sh
 
 demo: deps build
 	@tests/lanes/demo.sh
