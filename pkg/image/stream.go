@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
@@ -71,20 +72,24 @@ func (ls *layerStream) finish() error {
 func (ls *layerStream) run(blob io.Reader, chk layerCheck, out io.Writer) error {
 	blobHash := sha256.New()
 	blobN := &countingWriter{}
-	dec, err := archive.DecompressStream(io.TeeReader(blob, io.MultiWriter(blobHash, blobN)))
+	tee := io.TeeReader(blob, io.MultiWriter(blobHash, blobN))
+	// A corrupt blob usually fails decompression or tar parsing first;
+	// the digest mismatch is the better explanation.
+	explain := func(err error) error { return explainByDigest(err, tee, chk, blobHash, blobN) }
+	dec, err := archive.DecompressStream(tee)
 	if err != nil {
-		return invalid("decompress: %v", err)
+		return explain(invalid("decompress: %v", err))
 	}
 	defer dec.Close()
 	diffHash := sha256.New()
 	g := &gate{src: io.TeeReader(dec, diffHash), out: out}
 	if err := g.pass(); err != nil {
-		return err
+		return explain(err)
 	}
 	// Everything after the end-of-archive marker (padding) belongs to the
 	// layer too: storage records it and the diff ID covers it.
 	if err := g.drain(); err != nil {
-		return err
+		return explain(err)
 	}
 	// The decompressor may stop before the end of the blob (gzip trailer,
 	// concatenated members); the blob digest covers all of it.
@@ -93,6 +98,29 @@ func (ls *layerStream) run(blob io.Reader, chk layerCheck, out io.Writer) error 
 	}
 	ls.diffID, ls.size = digest.NewDigest(digest.SHA256, diffHash), g.n
 	return verifyDigests(chk, digest.NewDigest(digest.SHA256, blobHash), blobN.n, ls.diffID)
+}
+
+// explainByDigest reads the rest of a blob whose processing failed with
+// err (at most to its announced size) and returns the digest mismatch
+// instead of err when there is one. Failures of the consumer (errAbandoned)
+// and of reading the blob stay as they are.
+func explainByDigest(err error, tee io.Reader, chk layerCheck, h hash.Hash, n *countingWriter) error {
+	if chk.blobDigest == "" || errors.Is(err, errAbandoned) {
+		return err
+	}
+	limit := int64(1) << 40
+	if chk.blobSize >= 0 {
+		limit = chk.blobSize - n.n + 1
+	}
+	if limit > 0 {
+		if _, rerr := io.CopyN(io.Discard, tee, limit); rerr != nil && !errors.Is(rerr, io.EOF) {
+			return err
+		}
+	}
+	if got := digest.NewDigest(digest.SHA256, h); got != chk.blobDigest {
+		return invalid("blob digest is %s, the manifest says %s", got, chk.blobDigest)
+	}
+	return err
 }
 
 func verifyDigests(chk layerCheck, blob digest.Digest, blobSize int64, diffID digest.Digest) error {
