@@ -35,6 +35,9 @@ func newCreateCmd(f *Factory, runF func(context.Context, *createOptions) error) 
 			if err != nil {
 				return err
 			}
+			if co, err = cf.withPullIO(opts.IO, co); err != nil {
+				return err
+			}
 			opts.Create = co
 			if runF != nil {
 				return runF(c.Context(), opts)

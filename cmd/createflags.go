@@ -1,13 +1,11 @@
 package cmd
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hutchctr/hutch/pkg/engine"
-	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
 // createFlags are the flags run and create share. Most bind straight into
@@ -17,7 +15,8 @@ type createFlags struct {
 	labels      []string
 	entrypoint  string
 	stopTimeout uint
-	pull        string
+	registry    registryFlags
+	quiet       bool
 }
 
 // addCreateFlags registers the shared flags. Flags after the image belong
@@ -50,7 +49,10 @@ func addCreateFlags(c *cobra.Command, v *createFlags) {
 	fs.BoolVar(&o.Init, "init", false, "run an init in the container that forwards signals and reaps zombies")
 	fs.StringVar(&o.StopSignal, "stop-signal", "", "signal that stops the container (default SIGTERM)")
 	fs.UintVar(&v.stopTimeout, "stop-timeout", 10, "seconds to wait for the stop signal before SIGKILL")
-	fs.StringVar(&v.pull, "pull", "missing", "pull policy: always, missing, never or newer")
+	fs.StringVar(&o.Pull, "pull", engine.PullMissing, "pull policy: always, missing (when not in local storage), never or newer (when the registry's digest differs)")
+	fs.StringVar(&o.PullOptions.Platform, "platform", "", "pull the image for this platform: OS/ARCH[/VARIANT]")
+	fs.BoolVarP(&v.quiet, "quiet", "q", false, "show no pull progress")
+	addRegistryFlags(c, &v.registry, true)
 
 	for name, fn := range map[string]cobra.CompletionFunc{
 		"network":     fixedValues("none", "host"),
@@ -80,14 +82,25 @@ func (v *createFlags) options(c *cobra.Command, args []string) (engine.CreateOpt
 		return o, err
 	}
 	o.Labels = labels
-	switch v.pull {
-	case "missing", "never":
-		// Images are never pulled yet: both use what is in storage.
-	case "always", "newer":
-		return o, fmt.Errorf("--pull=%s: pulling images: %w", v.pull, errdefs.ErrNotImplemented)
+	switch o.Pull {
+	case engine.PullMissing, engine.PullAlways, engine.PullNever, engine.PullNewer:
 	default:
-		return o, flagErrorf("invalid --pull %q: use always, missing, never or newer", v.pull)
+		return o, flagErrorf("invalid --pull %q: use always, missing, never or newer", o.Pull)
 	}
+	o.PullOptions.TLSVerify = tlsVerifyFlag(c, &v.registry)
+	o.PullOptions.AuthFile = v.registry.authFile
+	return o, nil
+}
+
+// withPullIO completes the pull settings that depend on the terminal: the
+// progress output, and a --creds password asked for.
+func (v *createFlags) withPullIO(ios *IOStreams, o engine.CreateOptions) (engine.CreateOptions, error) {
+	creds, err := credsFlag(ios, &v.registry)
+	if err != nil {
+		return o, err
+	}
+	o.PullOptions.Creds = creds
+	o.PullOptions.Progress, o.PullOptions.Terminal = pullProgress(ios, v.quiet)
 	return o, nil
 }
 

@@ -166,8 +166,11 @@ func (f *fakeEngine) Save(_ context.Context, path, format string, refs []string)
 	return f.call("Save %s %s", format, strings.Join(refs, " "))
 }
 
-func (f *fakeEngine) Images(_ context.Context, all bool) ([]engine.ImageSummary, error) {
-	return f.images, f.call("Images all=%t", all)
+func (f *fakeEngine) Images(_ context.Context, o engine.ImagesOptions) ([]engine.ImageSummary, error) {
+	if len(o.Filters) > 0 {
+		return f.images, f.call("Images all=%t filters=%s", o.All, strings.Join(o.Filters, ","))
+	}
+	return f.images, f.call("Images all=%t", o.All)
 }
 
 func (f *fakeEngine) RemoveImage(_ context.Context, ref string, force bool) ([]string, error) {

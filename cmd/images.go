@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -12,12 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hutchctr/hutch/pkg/engine"
-	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/report"
 )
 
 type imagesEngine interface {
-	Images(ctx context.Context, all bool) ([]engine.ImageSummary, error)
+	Images(ctx context.Context, o engine.ImagesOptions) ([]engine.ImageSummary, error)
 }
 
 var _ imagesEngine = (*engine.Engine)(nil)
@@ -30,6 +28,7 @@ type imagesOptions struct {
 	All     bool
 	Quiet   bool
 	NoTrunc bool
+	Digests bool
 	Filters []string
 	Format  string
 }
@@ -40,8 +39,10 @@ func newImagesCmd(f *Factory, runF func(context.Context, *imagesOptions) error) 
 		Use:   "images [flags]",
 		Short: "List images",
 		Long: "Images lists images in local storage, newest first, one row per name.\n\n" +
-			"Filters (--filter KEY=VALUE, repeatable, all must match):\n" +
-			"  reference=PATTERN  dangling=true|false  label=KEY[=VALUE]\n\n" +
+			"Filters (--filter KEY=VALUE, repeatable; different keys must all match, several\n" +
+			"reference or id values match when any does):\n" +
+			"  reference=PATTERN  dangling=true|false  label=KEY[=VALUE]  id=PREFIX\n" +
+			"  before=IMAGE  since=IMAGE\n\n" +
 			"Template fields: .Repository .Tag .ID .Digest .Created .CreatedAt .Size .Containers .Labels .Dangling",
 		Args:              noArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -56,25 +57,21 @@ func newImagesCmd(f *Factory, runF func(context.Context, *imagesOptions) error) 
 	fl.BoolVarP(&opts.All, "all", "a", false, "show intermediate images too")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only image IDs")
 	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "print full image IDs")
+	fl.BoolVar(&opts.Digests, "digests", false, "show the manifest digest of each image")
 	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "filter output: KEY=VALUE (repeatable)")
 	formatFlag(c, &opts.Format, "output format: table, json, yaml, or a Go template", "table", "json", "yaml")
 	return c
 }
 
 func runImages(ctx context.Context, opts *imagesOptions) error {
-	match, err := parseImageFilters(opts.Filters)
-	if err != nil {
-		return err
-	}
 	e, err := opts.Engine()
 	if err != nil {
 		return err
 	}
-	all, err := e.Images(ctx, opts.All)
+	imgs, err := e.Images(ctx, engine.ImagesOptions{All: opts.All, Filters: opts.Filters})
 	if err != nil {
 		return err
 	}
-	imgs := slices.DeleteFunc(all, func(i engine.ImageSummary) bool { return !match(i) })
 	slices.SortStableFunc(imgs, func(a, b engine.ImageSummary) int {
 		return cmp.Or(cmp.Compare(b.Created, a.Created), cmp.Compare(a.ID, b.ID))
 	})
@@ -100,14 +97,18 @@ func runImages(ctx context.Context, opts *imagesOptions) error {
 	for _, img := range imgs {
 		rows = append(rows, newImageRows(img, now, opts.NoTrunc)...)
 	}
-	return report.WriteList(opts.IO.Out, f, imagesTable(), rows, func(r imageRow) imageRow { return r })
+	return report.WriteList(opts.IO.Out, f, imagesTable(opts.Digests), rows, func(r imageRow) imageRow { return r })
 }
 
-func imagesTable() report.Table {
-	return report.Table{
+func imagesTable(digests bool) report.Table {
+	t := report.Table{
 		Default: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}",
 		Headers: map[string]string{"ID": "IMAGE ID"},
 	}
+	if digests {
+		t.Default = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
+	}
+	return t
 }
 
 // imageRow is what `images --format` templates see: one per image name.
@@ -181,59 +182,4 @@ func imageID(id string, noTrunc bool) string {
 		return "sha256:" + id
 	}
 	return id
-}
-
-// parseImageFilters returns a predicate matching all the filters.
-func parseImageFilters(in []string) (func(engine.ImageSummary) bool, error) {
-	var preds []func(engine.ImageSummary) bool
-	for _, f := range in {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || v == "" {
-			return nil, fmt.Errorf("filter %q: want KEY=VALUE: %w", f, errdefs.ErrInvalidArgument)
-		}
-		switch k {
-		case "dangling":
-			if v != "true" && v != "false" {
-				return nil, fmt.Errorf("invalid dangling filter %q: use true or false: %w", v, errdefs.ErrInvalidArgument)
-			}
-			want := v == "true"
-			preds = append(preds, func(i engine.ImageSummary) bool { return i.Dangling == want })
-		case "reference":
-			if _, err := path.Match(v, ""); err != nil {
-				return nil, fmt.Errorf("invalid reference filter %q: %w", v, errdefs.ErrInvalidArgument)
-			}
-			preds = append(preds, func(i engine.ImageSummary) bool { return matchReference(v, i) })
-		case "label":
-			lk, lv, hasValue := strings.Cut(v, "=")
-			preds = append(preds, func(i engine.ImageSummary) bool {
-				got, ok := i.Labels[lk]
-				return ok && (!hasValue || got == lv)
-			})
-		default:
-			return nil, fmt.Errorf("%s is an invalid filter: %w", k, errdefs.ErrInvalidArgument)
-		}
-	}
-	return func(i engine.ImageSummary) bool {
-		for _, p := range preds {
-			if !p(i) {
-				return false
-			}
-		}
-		return true
-	}, nil
-}
-
-// matchReference matches a glob against an image's names, with and without
-// the tag and the registry/namespace prefix ("bb" matches "localhost/bb:1").
-func matchReference(pattern string, img engine.ImageSummary) bool {
-	for _, n := range append(slices.Clone(img.RepoTags), img.Names...) {
-		repo, _ := splitRepoTag(n)
-		short := repo[strings.LastIndex(repo, "/")+1:]
-		for _, cand := range []string{n, repo, short, n[strings.LastIndex(repo, "/")+1:]} {
-			if ok, _ := path.Match(pattern, cand); ok {
-				return true
-			}
-		}
-	}
-	return false
 }

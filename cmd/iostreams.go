@@ -1,14 +1,17 @@
 package cmd
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/hutchctr/hutch/pkg/engine"
+	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
 // IOStreams are a command's standard streams and what it knows about them.
@@ -17,7 +20,7 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	stdinTTY, stdoutTTY bool
+	stdinTTY, stdoutTTY, stderrTTY bool
 	// stdin is the process's stdin file, handed to the engine as the
 	// terminal to put in raw mode; nil in tests.
 	stdin *os.File
@@ -29,6 +32,7 @@ func SystemIO() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		stdin:     os.Stdin,
 	}
 }
@@ -38,6 +42,13 @@ func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 
 // IsStdoutTTY reports whether stdout is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStderrTTY reports whether stderr is a terminal: pulls draw their
+// progress there only then.
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// SetStderrTTY overrides the stderr terminal check (for tests).
+func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
 // SetStdinTTY overrides the stdin terminal check (for tests).
 func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
@@ -51,6 +62,36 @@ func (s *IOStreams) TerminalFile() *os.File {
 		return nil
 	}
 	return s.stdin
+}
+
+// ReadPassword prompts on stderr and reads a line from the terminal
+// without echo. Without a terminal there is nobody to ask: the caller
+// should have used --password-stdin or a flag.
+func (s *IOStreams) ReadPassword(prompt string) (string, error) {
+	if !s.stdinTTY || s.stdin == nil {
+		return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "a password is needed and stdin is not a terminal to ask for it: use --password-stdin or give it in the flag")
+	}
+	fmt.Fprint(s.ErrOut, prompt)
+	b, err := term.ReadPassword(int(s.stdin.Fd()))
+	fmt.Fprintln(s.ErrOut)
+	if err != nil {
+		return "", fmt.Errorf("read the password: %w", err)
+	}
+	return string(b), nil
+}
+
+// ReadLine prompts on stderr and reads one line from stdin, without its
+// line ending (login's user name).
+func (s *IOStreams) ReadLine(prompt string) (string, error) {
+	if !s.stdinTTY {
+		return "", errdefs.Errorf(errdefs.ErrInvalidArgument, "stdin is not a terminal to ask for %q", strings.TrimSpace(strings.TrimSuffix(prompt, ": ")))
+	}
+	fmt.Fprint(s.ErrOut, prompt)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read %s: %w", strings.TrimSuffix(prompt, ": "), err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // engineStreams are the streams for an attached session: stdin only when

@@ -13,7 +13,7 @@ import (
 
 type rmiEngine interface {
 	RemoveImage(ctx context.Context, ref string, force bool) ([]string, error)
-	Images(ctx context.Context, all bool) ([]engine.ImageSummary, error)
+	Images(ctx context.Context, o engine.ImagesOptions) ([]engine.ImageSummary, error)
 }
 
 var _ rmiEngine = (*engine.Engine)(nil)
@@ -64,7 +64,7 @@ func runRmi(ctx context.Context, opts *rmiOptions) error {
 	}
 	refs := opts.Refs
 	if opts.All {
-		imgs, err := e.Images(ctx, true)
+		imgs, err := e.Images(ctx, engine.ImagesOptions{All: true})
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,9 @@ func newRootCmd(f *Factory, g *globalOptions, level *slog.LevelVar) *cobra.Comma
 		newCompletionCmd(f),
 		newContainerCmd(f),
 		newImageCmd(f),
+		newSystemCmd(f),
+		newLoginCmd(f, nil),
+		newLogoutCmd(f, nil),
 	)
 	return root
 }
@@ -65,7 +68,10 @@ func containerVerbs(f *Factory) []*cobra.Command {
 
 // imageVerbs are the verbs hutch and `hutch image` share.
 func imageVerbs(f *Factory) []*cobra.Command {
-	return []*cobra.Command{newLoadCmd(f, nil), newImportCmd(f, nil), newSaveCmd(f, nil)}
+	return []*cobra.Command{
+		newLoadCmd(f, nil), newImportCmd(f, nil), newSaveCmd(f, nil),
+		newPullCmd(f, nil), newPushCmd(f, nil), newTagCmd(f, nil), newUntagCmd(f, nil), newHistoryCmd(f, nil),
+	}
 }
 
 // newGroupCmd returns a command that only holds subcommands. Run without
@@ -108,7 +114,8 @@ func newImageCmd(f *Factory) *cobra.Command {
 	ls.Use, ls.Aliases = "ls [flags]", []string{"list"}
 	rm := newRmiCmd(f, nil)
 	rm.Use, rm.Aliases = "rm [flags] IMAGE [IMAGE...]", []string{"remove"}
-	c.AddCommand(ls, rm, newImageInspectCmd(f, nil))
+	c.AddCommand(ls, rm, newImageInspectCmd(f, nil),
+		newImagePruneCmd(f, nil), newTreeCmd(f, nil), newSignCmd(f, nil))
 	return c
 }
 

@@ -41,6 +41,9 @@ func newRunCmd(f *Factory, runF func(context.Context, *runOptions) error) *cobra
 			if err != nil {
 				return err
 			}
+			if co, err = cf.withPullIO(opts.IO, co); err != nil {
+				return err
+			}
 			opts.Create = co
 			if runF != nil {
 				return runF(c.Context(), opts)

@@ -2,20 +2,21 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hutchctr/hutch/pkg/engine"
-	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
 func TestNewCmdRun(t *testing.T) {
 	base := func(o engine.CreateOptions) *runOptions {
 		if o.Network == "" {
 			o.Network = "none"
+		}
+		if o.Pull == "" {
+			o.Pull = engine.PullMissing
 		}
 		return &runOptions{Create: o, SigProxy: true}
 	}
@@ -29,19 +30,23 @@ func TestNewCmdRun(t *testing.T) {
 		{"command and its flags", []string{"-it", "--rm", "alpine", "ls", "-l", "--", "-x"},
 			base(engine.CreateOptions{Image: "alpine", Command: []string{"ls", "-l", "--", "-x"}, Stdin: true, Terminal: true, AutoRemove: true}), false},
 		{"dash dash before image", []string{"-d", "--", "alpine", "sh"},
-			&runOptions{Create: engine.CreateOptions{Image: "alpine", Command: []string{"sh"}, Network: "none"}, Detach: true, SigProxy: true}, false},
+			&runOptions{Create: engine.CreateOptions{Image: "alpine", Command: []string{"sh"}, Network: "none", Pull: "missing"}, Detach: true, SigProxy: true}, false},
 		{"all create flags", []string{
 			"--name", "web", "-e", "A=1,2", "--env", "B", "--env-file", "f.env", "-w", "/srv", "-u", "1000:1000",
 			"-h", "box", "--entrypoint", "", "-l", "a=b", "--label", "c", "--net", "host", "--read-only",
 			"-v", "/a:/b:ro", "--tmpfs", "/tmp:size=1m", "--mount", "type=bind,src=/x,dst=/y", "--init",
-			"--stop-signal", "SIGINT", "--stop-timeout", "0", "--sig-proxy=false", "--pull", "never", "img", "true"},
+			"--stop-signal", "SIGINT", "--stop-timeout", "0", "--sig-proxy=false", "--pull", "never",
+			"--platform", "linux/arm64", "--tls-verify=false", "--creds", "u:p", "--authfile", "a.json", "-q", "img", "true"},
 			&runOptions{Create: engine.CreateOptions{
 				Image: "img", Command: []string{"true"}, Entrypoint: ptr(""), Name: "web", Env: []string{"A=1,2", "B"},
 				EnvFiles: []string{"f.env"}, Workdir: "/srv", User: "1000:1000", Hostname: "box",
 				Labels: map[string]string{"a": "b", "c": ""}, Network: "host", ReadOnly: true,
 				Volumes: []string{"/a:/b:ro"}, Tmpfs: []string{"/tmp:size=1m"}, Mounts: []string{"type=bind,src=/x,dst=/y"},
-				Init: true, StopSignal: "SIGINT", StopTimeout: ptr[uint](0),
+				Init: true, StopSignal: "SIGINT", StopTimeout: ptr[uint](0), Pull: "never",
+				PullOptions: engine.PullOptions{Platform: "linux/arm64", TLSVerify: ptr(false), Creds: "u:p", AuthFile: "a.json"},
 			}}, false},
+		{"pull always", []string{"--pull=always", "img"}, base(engine.CreateOptions{Image: "img", Pull: "always"}), false},
+		{"pull newer", []string{"--pull", "newer", "img"}, base(engine.CreateOptions{Image: "img", Pull: "newer"}), false},
 		{"no image", []string{"-d"}, nil, true},
 		{"unknown flag", []string{"--bogus", "img"}, nil, true},
 		{"bad pull", []string{"--pull", "sometimes", "img"}, nil, true},
@@ -53,14 +58,6 @@ func TestNewCmdRun(t *testing.T) {
 			got, err := parse(t, newRunCmd, ios, tt.args)
 			checkParse(t, got, err, tt.want, tt.wantErr)
 		})
-	}
-}
-
-func TestNewCmdRunPullAlways(t *testing.T) {
-	ios, _, _, _ := testIO()
-	_, err := parse(t, newRunCmd, ios, []string{"--pull=always", "img"})
-	if !errors.Is(err, errdefs.ErrNotImplemented) {
-		t.Errorf("error = %v, want not implemented", err)
 	}
 }
 
@@ -125,7 +122,7 @@ func TestNewCmdCreate(t *testing.T) {
 		wantErr bool
 	}{
 		{"image and command", []string{"--name", "c1", "img", "sh", "-c", "echo hi"},
-			&createOptions{Create: engine.CreateOptions{Image: "img", Name: "c1", Command: []string{"sh", "-c", "echo hi"}, Network: "none"}}, false},
+			&createOptions{Create: engine.CreateOptions{Image: "img", Name: "c1", Command: []string{"sh", "-c", "echo hi"}, Network: "none", Pull: "missing"}}, false},
 		{"no detach flag", []string{"-d", "img"}, nil, true},
 		{"no image", nil, nil, true},
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -23,14 +24,37 @@ const defaultStopTimeout = 10
 // Create creates a container and returns its ID. Nothing is left behind
 // when it fails.
 func (e *Engine) Create(ctx context.Context, o CreateOptions) (string, error) {
+	img, release, err := e.holdImage(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return e.createFrom(ctx, o, img)
+}
+
+// holdImage finds (pulling it if o.Pull says so) the image of a new
+// container and holds the image store: until the container's record names
+// the image, only the hold keeps a concurrent image prune from removing
+// it. The caller calls release once the record exists.
+func (e *Engine) holdImage(ctx context.Context, o CreateOptions) (*imageMeta, func(), error) {
 	imgs, err := e.images(ctx)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
-	img, err := imgs.Get(ctx, o.Image)
+	release, err := imgs.Hold(ctx)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
+	img, err := e.imageForCreate(ctx, imgs, o)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return img, sync.OnceFunc(release), nil
+}
+
+// createFrom creates a container from img, which holdImage returned.
+func (e *Engine) createFrom(ctx context.Context, o CreateOptions, img *imageMeta) (string, error) {
 	id := newID()
 	cfg, err := e.buildConfig(id, o, img)
 	if err != nil {

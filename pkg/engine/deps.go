@@ -37,6 +37,12 @@ type imageStore interface {
 	// LayerDirs lists an image's layer directories, top first.
 	LayerDirs(ctx context.Context, imageID string) ([]string, error)
 	Close() error
+	// Issue 3's listings, GC and tags (deps_gc.go).
+	imageLister
+	imageGC
+	imageDescriber
+	imageTagger
+	imageDistributor
 }
 
 // launchConfig describes a monitor to start.

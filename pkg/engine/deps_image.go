@@ -25,11 +25,15 @@ func (e *Engine) openRealImages(ctx context.Context) (imageStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return imageAdapter{s}, nil
+	return imageAdapter{Store: s, reg: &registryEnv{paths: e.paths}}, nil
 }
 
-// imageAdapter presents *image.Store as the engine's imageStore.
-type imageAdapter struct{ *image.Store }
+// imageAdapter presents *image.Store as the engine's imageStore; reg
+// holds what its pulls and pushes need (deps_image_registry.go).
+type imageAdapter struct {
+	*image.Store
+	reg *registryEnv
+}
 
 func (a imageAdapter) Get(ctx context.Context, ref string) (*imageMeta, error) {
 	img, err := a.Store.Get(ctx, ref)

@@ -19,6 +19,7 @@ func wireReal(e *Engine) {
 	e.monitors = realMonitors{e}
 	e.client = realClient{e}
 	e.execer = realExec{}
+	e.logins = realLogins{e}
 }
 
 type realMonitors struct{ e *Engine }

@@ -32,6 +32,7 @@ type Engine struct {
 	monitors   monitorLauncher
 	client     monitorClient
 	execer     execRunner
+	logins     loginStore
 }
 
 // New opens the engine: it resolves hutch's directories and opens the

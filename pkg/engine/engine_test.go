@@ -434,9 +434,10 @@ func waitForTermHandler(pid int) {
 // the container; a create that fails must end that monitor.
 func TestRunAbortsTheSpawnedMonitor(t *testing.T) {
 	e, _, mon := newTestEngine(t)
-	_, err := e.Run(context.Background(), CreateOptions{Image: "nope"}, RunOptions{Detach: true})
-	if !errors.Is(err, errdefs.ErrNotFound) {
-		t.Fatalf("got %v, want ErrNotFound", err)
+	// (An unknown image fails earlier: run finds or pulls it first.)
+	_, err := e.Run(context.Background(), CreateOptions{Image: "busybox", Name: "a b"}, RunOptions{Detach: true})
+	if !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Fatalf("got %v, want ErrInvalidArgument", err)
 	}
 	if mon.spawned != 1 || mon.aborted != 1 {
 		t.Errorf("%d monitors spawned, %d aborted; want 1 and 1", mon.spawned, mon.aborted)

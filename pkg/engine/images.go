@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/image"
 	"github.com/hutchctr/hutch/pkg/state"
 )
 
@@ -65,13 +66,23 @@ func (e *Engine) Save(ctx context.Context, path, format string, refs []string) e
 	return nil
 }
 
-// Images lists images, newest first.
-func (e *Engine) Images(ctx context.Context, all bool) ([]ImageSummary, error) {
+// Images lists the images matching o's filters, newest first. Bad filters
+// are refused before storage is opened.
+func (e *Engine) Images(ctx context.Context, o ImagesOptions) ([]ImageSummary, error) {
+	f, err := image.ParseFilters(o.Filters)
+	if err != nil {
+		return nil, err
+	}
 	imgs, err := e.images(ctx)
 	if err != nil {
 		return nil, err
 	}
-	list, err := imgs.List(ctx)
+	var list []*imageMeta
+	if f.Empty() {
+		list, err = imgs.List(ctx)
+	} else {
+		list, err = imgs.ListFiltered(ctx, f)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +96,7 @@ func (e *Engine) Images(ctx context.Context, all bool) ([]ImageSummary, error) {
 			ID: m.ID, RepoTags: nonNil(m.Names), RepoDigests: digests(m),
 			Created: m.Created.Unix(), CreatedAt: m.Created.Format("2006-01-02T15:04:05Z07:00"),
 			Size: m.Size, Labels: m.Config.Labels, Containers: len(users[m.ID]),
-			Names: nonNil(m.Names), Dangling: len(m.Names) == 0,
+			Names: nonNil(m.Names), Digest: m.Digest, Dangling: len(m.Names) == 0,
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created > out[j].Created })

@@ -20,9 +20,14 @@ import (
 // The monitor is spawned first, so that its start-up overlaps the
 // container's creation.
 func (e *Engine) Run(ctx context.Context, o CreateOptions, r RunOptions) (string, error) {
-	if _, err := e.images(ctx); err != nil {
-		return "", err // rootless: join before the monitor is spawned
+	// Rootless, this joins the namespace holder, which must come before
+	// the monitor is spawned; a pull happens here too, before a monitor
+	// waits on it.
+	img, release, err := e.holdImage(ctx, o)
+	if err != nil {
+		return "", err
 	}
+	defer release()
 	var ours net.Conn
 	var theirs *os.File
 	if !r.Detach {
@@ -39,11 +44,12 @@ func (e *Engine) Run(ctx context.Context, o CreateOptions, r RunOptions) (string
 	if err != nil {
 		return "", err
 	}
-	id, err := e.Create(ctx, o)
+	id, err := e.createFrom(ctx, o, img)
 	if err != nil {
 		p.Abort()
 		return "", err
 	}
+	release() // the record names the image now
 	if r.Detach {
 		if _, err := e.startWith(ctx, id, p, nil); err != nil {
 			e.removeAfterFailedRun(ctx, id)

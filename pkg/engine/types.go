@@ -31,6 +31,10 @@ type CreateOptions struct {
 	StopSignal string
 	// StopTimeout is the default for stop's -t, in seconds; nil means 10.
 	StopTimeout *uint
+	// Pull is the pull policy: missing (the default), always, never or
+	// newer (see pull.go); PullOptions configure the pull.
+	Pull        string
+	PullOptions PullOptions
 }
 
 // Streams are the caller's stdio for attach-like operations.
@@ -136,6 +140,7 @@ type ImageSummary struct {
 	Labels      map[string]string `json:"Labels"`
 	Containers  int               `json:"Containers"`
 	Names       []string          `json:"Names"`
+	Digest      string            `json:"Digest"`
 	Dangling    bool              `json:"Dangling"`
 }
 
