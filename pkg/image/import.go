@@ -20,6 +20,11 @@ import (
 // localhost/ when it has no registry ("foo" → localhost/foo:latest), as
 // Podman does. The configuration matches Podman's for imported images.
 func (s *Store) Import(ctx context.Context, path, ref string) (string, error) {
+	release, err := s.Hold(ctx) // see Load
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	var names []string
 	if ref != "" {
 		n, err := normalizeName(ref, localDomain)

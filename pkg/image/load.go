@@ -17,6 +17,13 @@ import (
 // or "sha256:<ID>" for an unnamed image. Every layer is verified while it
 // streams into storage; on any error nothing the call added remains.
 func (s *Store) Load(ctx context.Context, path string) ([]string, error) {
+	// A prune must not delete the layers a load has stored before the
+	// image that references them exists.
+	release, err := s.Hold(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	a, err := openArchive(path)
 	if err != nil {
 		return nil, err

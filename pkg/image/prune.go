@@ -36,8 +36,6 @@ func (s *Store) Hold(ctx context.Context) (release func(), err error) {
 	return func() { _ = l.Unlock() }, nil
 }
 
-// holdLayers is Hold, under the name pull.go was written against.
-func (s *Store) holdLayers(ctx context.Context) (func(), error) { return s.Hold(ctx) }
 
 // Prune removes images and then every layer no image references, and
 // returns the IDs of the images removed and the bytes reclaimed (the
