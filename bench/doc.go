@@ -9,6 +9,16 @@
 //   - resident memory (RSS and PSS) of the per-container monitor process
 //     (hutch's monitor, Podman's conmon) with ten `run -d IMAGE sleep 300`.
 //
+// The "images" suite (issue 3) adds, as root:
+//
+//   - `pull` of a generated ~200 MiB, 4-layer gzip image from a
+//     docker-registry started on 127.0.0.1 in the program's network
+//     namespace, into new, empty storage each time, next to this machine's
+//     gzip decompression and disk write (with fsync) rates measured in the
+//     same run: the "machine limit" is the longer of decompressing every
+//     layer at once and writing their content;
+//   - `images` with 100 images loaded from one docker archive.
+//
 // Commands alternate between the tools (hutch, podman, hutch, podman…) so that
 // drift on the machine hits both alike, and warm-up rounds are discarded.
 // Every invocation gets temporary --root/--runroot directories and a private

@@ -61,16 +61,27 @@ func drive(ctx context.Context, o options, args []string, stdout io.Writer) erro
 		o.hutch = snap
 	}
 
-	results, err := rootPhase(ctx, o, filepath.Join(dir, "root"), image)
-	if err != nil {
-		return err
+	var results []Result
+	if o.runs("containers") {
+		if results, err = rootPhase(ctx, o, filepath.Join(dir, "root"), image); err != nil {
+			return err
+		}
+		killLeftovers(dir)
+		if !o.skipRootless && ctx.Err() == nil {
+			results = append(results, rootlessPhase(ctx, o, dir, image)...)
+		}
 	}
-	killLeftovers(dir)
-	if !o.skipRootless && ctx.Err() == nil {
-		results = append(results, rootlessPhase(ctx, o, dir, image)...)
+	var notes []string
+	if o.runs("images") && ctx.Err() == nil {
+		rows, n := imagePhase(ctx, o, filepath.Join(dir, "img"))
+		results, notes = append(results, rows...), n
+		killLeftovers(dir)
 	}
 	if err := printTable(stdout, results); err != nil {
 		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "# %s\n", n)
 	}
 	// Other work on the machine shows in every number; say how much there was.
 	fmt.Fprintf(stdout, "# load average at end: %s\n", loadAverage())

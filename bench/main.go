@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -19,7 +21,11 @@ type options struct {
 	user          string // the unprivileged user of the rootless half
 	skipRootless  bool
 	jsonOut       string
+	// suites are the benchmark groups to run: "containers" (run, ps,
+	// monitor memory) and "images" (pull, images).
+	suites []string
 	params
+	imageParams
 
 	// role "rootless" marks the copy of this program that runuser starts;
 	// it benchmarks in dir with the tarball image and prints JSON.
@@ -61,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// runs reports whether the suite is to run.
+func (o options) runs(suite string) bool { return slices.Contains(o.suites, suite) }
+
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -78,6 +87,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.warmup, "warmup", 2, "discarded warm-up rounds per tool")
 	fs.IntVar(&o.psCount, "ps", 200, "containers created for the ps -a benchmark")
 	fs.IntVar(&o.memCount, "mem", 10, "running containers per tool for the monitor-memory benchmark")
+	suites := fs.String("suites", "containers,images", "comma-separated benchmark groups: containers (run, ps, memory), images (pull, images)")
+	fs.IntVar(&o.pullRounds, "pull-n", 3, "timed pulls per tool, each into empty storage")
+	fs.IntVar(&o.pullMB, "pull-mb", 200, "uncompressed size in MiB of the pull benchmark's image")
+	fs.IntVar(&o.pullLayers, "pull-layers", 4, "layers of the pull benchmark's image")
+	fs.IntVar(&o.manyImages, "images", 100, "images in storage for the images benchmark")
 	fs.StringVar(&o.role, "role", "", "internal: the part of the run this process plays")
 	fs.StringVar(&o.dir, "dir", "", "internal: work directory of the rootless role")
 	fs.StringVar(&o.image, "image", "", "internal: image tarball of the rootless role")
@@ -91,6 +105,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.iterations < 1 || o.warmup < 0 || o.psCount < 0 || o.memCount < 1 {
 		fmt.Fprintln(stderr, "bench: -n and -mem must be at least 1, -warmup and -ps not negative")
 		return o, errors.New("usage")
+	}
+	if o.pullRounds < 1 || o.pullMB < 1 || o.pullLayers < 1 || o.manyImages < 1 {
+		fmt.Fprintln(stderr, "bench: -pull-n, -pull-mb, -pull-layers and -images must be at least 1")
+		return o, errors.New("usage")
+	}
+	for _, s := range strings.Split(*suites, ",") {
+		if s != "containers" && s != "images" {
+			fmt.Fprintf(stderr, "bench: unknown suite %q in -suites (containers, images)\n", s)
+			return o, errors.New("usage")
+		}
+		o.suites = append(o.suites, s)
 	}
 	return o, nil
 }

@@ -10,8 +10,10 @@ source "$(dirname "$0")/common.sh"
 
 # uidmap: newuidmap/newgidmap; busybox-static: the fixture images;
 # util-linux: unshare, runuser, nsenter; iproute2: loopback in the lanes'
-# network namespaces; bash-completion: the completion test sources it.
-packages=(uidmap busybox-static util-linux iproute2 procps slirp4netns bash-completion gcc libc6-dev make git)
+# network namespaces; bash-completion: the completion test sources it;
+# docker-registry: the registry (distribution) the e2e registry tests and
+# the pull benchmark start on 127.0.0.1.
+packages=(uidmap busybox-static util-linux iproute2 procps slirp4netns bash-completion gcc libc6-dev make git docker-registry)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
