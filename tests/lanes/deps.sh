@@ -24,6 +24,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The package starts a registry service on :5000 where systemd runs; the
+# tests start their own registries on free loopback ports, so stop it.
+if command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+	systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+
 command -v go >/dev/null || {
 	echo "deps: Go not found (expected in /usr/local/go/bin)" >&2
 	exit 1
