@@ -124,12 +124,19 @@ func (h *hutchEnv) command(ctx context.Context, args ...string) *exec.Cmd {
 // itself, except for a timeout or a stdio pipe left open by a child.
 func (h *hutchEnv) runWith(t testing.TB, o runOpts, args ...string) result {
 	t.Helper()
+	return execute(t, o, args, h.command)
+}
+
+// execute runs the command that build makes for args, with o's timeout,
+// environment and stdin, and returns what it did.
+func execute(t testing.TB, o runOpts, args []string, build func(context.Context, ...string) *exec.Cmd) result {
+	t.Helper()
 	if o.Timeout == 0 {
 		o.Timeout = defaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	defer cancel()
-	c := h.command(ctx, args...)
+	c := build(ctx, args...)
 	c.Env = append(c.Env, o.Env...)
 	c.Stdin = strings.NewReader(o.Stdin)
 	var stdout, stderr bytes.Buffer

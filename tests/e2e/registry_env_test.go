@@ -3,15 +3,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -98,30 +95,7 @@ func (e *regEnv) wrap(c *exec.Cmd) {
 // runWith is hutchEnv.runWith through e.command.
 func (e *regEnv) runWith(t testing.TB, o runOpts, args ...string) result {
 	t.Helper()
-	if o.Timeout == 0 {
-		o.Timeout = defaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
-	defer cancel()
-	c := e.command(ctx, args...)
-	c.Env = append(c.Env, o.Env...)
-	c.Stdin = strings.NewReader(o.Stdin)
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := c.Run()
-	r := result{Args: args, Took: time.Since(start), Code: exitCode(c.ProcessState)}
-	r.Stdout, r.Stderr = stdout.String(), stderr.String()
-	switch {
-	case ctx.Err() != nil:
-		t.Errorf("timed out after %v: %v", o.Timeout, r)
-		r.Code = -1
-	case errors.Is(err, exec.ErrWaitDelay):
-		t.Errorf("hutch exited but a child kept its stdout or stderr open: %v", r)
-	case err != nil && c.ProcessState == nil:
-		t.Errorf("start hutch: %v", err)
-	}
-	return r
+	return execute(t, o, args, e.command)
 }
 
 func (e *regEnv) run(t testing.TB, args ...string) result {
