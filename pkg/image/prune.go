@@ -36,7 +36,6 @@ func (s *Store) Hold(ctx context.Context) (release func(), err error) {
 	return func() { _ = l.Unlock() }, nil
 }
 
-
 // Prune removes images and then every layer no image references, and
 // returns the IDs of the images removed and the bytes reclaimed (the
 // uncompressed sizes of the layers deleted plus the images' metadata).
