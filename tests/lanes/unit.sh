@@ -5,6 +5,11 @@ lane=unit
 rm -f "$RESULTS_DIR/$lane.counts"
 [ "$(id -u)" = 0 ] || lane_fail "$lane" "the unit lane runs as root (some packages test namespaces)"
 build_tools "$lane"
+# The tree must be formatted and vetted: a failure here fails the lane.
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+[ -z "$unformatted" ] || lane_fail "$lane" "not gofmt-formatted: $unformatted"
+go vet -tags "$TAGS" ./... || lane_fail "$lane" "go vet failed"
+go vet -tags "e2e,$TAGS" ./tests/e2e || lane_fail "$lane" "go vet of tests/e2e failed"
 rc_file=$(mktemp)
 trap 'rm -f "$rc_file"' EXIT
 status=0
