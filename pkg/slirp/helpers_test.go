@@ -22,7 +22,7 @@ type testEnv struct {
 	uid, gid                uint32
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	uid, gid := testutil.TestUserIDs(t)
 	bin := testutil.PublicCopy(t, "slirp.test")
@@ -45,7 +45,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func (e *testEnv) command(version string, extraEnv ...string) *exec.Cmd {
 	return cmd
 }
 
-func (e *testEnv) run(t *testing.T, version string, extraEnv ...string) helperReport {
+func (e *testEnv) run(t testing.TB, version string, extraEnv ...string) helperReport {
 	t.Helper()
 	r, err := e.tryRun(version, extraEnv...)
 	if err != nil {
@@ -95,7 +95,7 @@ func (e *testEnv) tryRun(version string, extraEnv ...string) (helperReport, erro
 func (e *testEnv) holderRoot() string { return holderRootPath(e.runDir, int(e.uid)) }
 
 // instanceDirs lists the holder instance directories that exist.
-func (e *testEnv) instanceDirs(t *testing.T) []string {
+func (e *testEnv) instanceDirs(t testing.TB) []string {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join(e.holderRoot(), instancePrefix+"*"))
 	must(t, err)
@@ -105,7 +105,7 @@ func (e *testEnv) instanceDirs(t *testing.T) []string {
 // killHolders SIGKILLs the process group of every live holder the test
 // started, in any run directory under its home, and waits for their locks
 // to go.
-func (e *testEnv) killHolders(t *testing.T) {
+func (e *testEnv) killHolders(t testing.TB) {
 	dirs, _ := filepath.Glob(filepath.Join(e.home, "run", "*", holderDirName, instancePrefix+"*"))
 	for _, dir := range dirs {
 		inst, err := loadInstance(dir)

@@ -8,12 +8,16 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rootless-containers/rootlesskit/v3/pkg/child"
+	"github.com/rootless-containers/rootlesskit/v3/pkg/network/slirp4netns"
 	"github.com/rootless-containers/rootlesskit/v3/pkg/parent"
+	builtinport "github.com/rootless-containers/rootlesskit/v3/pkg/port/builtin"
 	"golang.org/x/sys/unix"
 
 	"github.com/hutchctr/hutch/pkg/userns"
@@ -42,7 +46,9 @@ func runHolderParent() error {
 	if err != nil {
 		return err
 	}
-	rec := record{Version: os.Getenv(envVersion), PID: os.Getpid(), UIDMap: m.UIDs, GIDMap: m.GIDs, Created: time.Now().UTC()}
+	allowLoopback := os.Getenv(envHostLoopback) == "1"
+	rec := record{Version: os.Getenv(envVersion), PID: os.Getpid(), UIDMap: m.UIDs, GIDMap: m.GIDs,
+		AllowHostLoopback: allowLoopback, Created: time.Now().UTC()}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -68,13 +74,25 @@ func runHolderParent() error {
 	r.Close()
 	os.Setenv(envLifeline, strconv.Itoa(fd))
 	os.Setenv(envRole, "holder-child")
+	os.Setenv("PATH", withSbin(os.Getenv("PATH")))
+	netDriver, portDriver, err := holderDrivers(dir, allowLoopback)
+	if err != nil {
+		return err
+	}
 	err = parent.Parent(parent.Opt{
 		PipeFDEnvKey:             envPipeFD,
 		ChildUseActivationEnvKey: envActivation,
 		StateDir:                 dir,
 		StateDirEnvKey:           envStateDir,
-		// NetworkDriver nil: host network for now. The networking work
-		// adds a network namespace and slirp4netns here.
+		NetworkDriver:            netDriver,
+		PortDriver:               portDriver,
+		// Detached: N is a namespace of its own, bind-mounted in M,
+		// instead of the child's. So the child, the pause process and
+		// every command joined into U+M stay in the host's network
+		// namespace (--network host means the user's real one, image
+		// pulls resolve names with the host's /etc/resolv.conf), and M
+		// gets no sysfs or resolv.conf mounts for N.
+		DetachNetNS: true,
 		Propagation: "rslave",
 		SubidSource: parent.SubidSourceStatic, // the files userns reads
 	})
@@ -88,6 +106,9 @@ func runHolderParent() error {
 // target command, so without it this process is that target: the pause
 // process.
 func HolderChildMain() int {
+	if filepath.Base(os.Args[0]) == "unshare" {
+		return unshareMain(os.Args[1:])
+	}
 	if os.Getenv(envPipeFD) == "" {
 		return PauseMain()
 	}
@@ -97,6 +118,9 @@ func HolderChildMain() int {
 		ChildUseActivationEnvKey:  envActivation,
 		StateDirEnvKey:            envStateDir,
 		TargetCmd:                 []string{"/proc/self/exe"},
+		NetworkDriver:             childNetwork{slirp4netns.NewChildDriver()},
+		DetachNetNS:               true,
+		PortDriver:                builtinport.NewChildDriver(os.Stderr),
 		// rslave: mounts made on the host later still appear in M.
 		Propagation: "rslave",
 	})
@@ -108,11 +132,18 @@ func HolderChildMain() int {
 }
 
 // PauseMain is the "pause" role: it only keeps the holder's namespaces
-// alive. It exits 0 on SIGTERM or SIGINT, or when the holder's parent dies
-// (end of file on the lifeline).
+// alive. As the holder's target command it first marks the holder ready
+// (rootlesskit starts it once N is configured). It exits 0 on SIGTERM or
+// SIGINT, or when the holder's parent dies (end of file on the lifeline).
 func PauseMain() int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	if dir := os.Getenv(envStateDir); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, readyName), nil, 0o600); err != nil {
+			fmt.Fprintf(os.Stderr, "[hutch:pause] %v\n", err)
+			return 1
+		}
+	}
 	gone := make(chan struct{})
 	if fd, err := strconv.Atoi(os.Getenv(envLifeline)); err == nil {
 		go func() {
@@ -125,4 +156,14 @@ func PauseMain() int {
 	case <-gone:
 	}
 	return 0
+}
+
+// withSbin appends the sbin directories to a PATH that lacks them.
+func withSbin(path string) string {
+	for _, d := range strings.Split(sbinPath, ":") {
+		if !slices.Contains(filepath.SplitList(path), d) {
+			path += string(filepath.ListSeparator) + d
+		}
+	}
+	return strings.TrimPrefix(path, string(filepath.ListSeparator))
 }

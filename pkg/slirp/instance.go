@@ -28,17 +28,23 @@ const (
 )
 
 // record is holder.json: what a holder was made with, so that a holder
-// made by another hutch version or for another ID map is replaced.
+// made by another hutch version, for another ID map or with other network
+// options is replaced.
 type record struct {
 	Version string         `json:"version"`
 	PID     int            `json:"pid"` // the holder's parent process
 	UIDMap  []userns.IDMap `json:"uidMap"`
 	GIDMap  []userns.IDMap `json:"gidMap"`
-	Created time.Time      `json:"created"`
+	// AllowHostLoopback is Options.AllowHostLoopback.
+	AllowHostLoopback bool      `json:"allowHostLoopback"`
+	Created           time.Time `json:"created"`
 }
 
-func (r record) matches(m userns.Mapping, version string) bool {
-	return r.Version == version && equalMaps(r.UIDMap, m.UIDs) && equalMaps(r.GIDMap, m.GIDs)
+// matches reports whether a holder made with r serves m and o: the same
+// hutch version, ID maps and network options.
+func (r record) matches(m userns.Mapping, o Options) bool {
+	return r.Version == o.Version && r.AllowHostLoopback == o.AllowHostLoopback &&
+		equalMaps(r.UIDMap, m.UIDs) && equalMaps(r.GIDMap, m.GIDs)
 }
 
 func equalMaps(a, b []userns.IDMap) bool {

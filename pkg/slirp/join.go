@@ -27,6 +27,12 @@ type Options struct {
 	// Version is hutch's version. A holder made by another version is
 	// replaced.
 	Version string
+	// AllowHostLoopback lets the holder's network namespace reach the
+	// host's loopback through slirp4netns's gateway (GatewayIP). A holder
+	// made with the other setting is replaced, which cuts the network of
+	// running containers: keep it fixed per user (hutch.yaml), not per
+	// container.
+	AllowHostLoopback bool
 }
 
 // EnsureJoined makes the calling process run inside the namespace holder's
@@ -62,7 +68,7 @@ func holderNamespaces(ctx context.Context, o Options, m userns.Mapping) ([]nsent
 	if err != nil {
 		return nil, err
 	}
-	if nss, _, err := tryJoin(root, m, o.Version); err == nil {
+	if nss, _, err := tryJoin(root, m, o); err == nil {
 		return nss, nil
 	}
 	// Slow path: one process at a time decides whether to start a
@@ -72,7 +78,7 @@ func holderNamespaces(ctx context.Context, o Options, m userns.Mapping) ([]nsent
 		return nil, fmt.Errorf("wait for the namespace holder start lock %s: %w", lock.Path(), err)
 	}
 	defer lock.Unlock()
-	nss, stale, err := tryJoin(root, m, o.Version)
+	nss, stale, err := tryJoin(root, m, o)
 	if err == nil {
 		return nss, nil
 	}
@@ -87,24 +93,25 @@ func holderNamespaces(ctx context.Context, o Options, m userns.Mapping) ([]nsent
 	if err := startHolder(ctx, o, root, m); err != nil {
 		return nil, err
 	}
-	nss, _, err = tryJoin(root, m, o.Version)
+	nss, _, err = tryJoin(root, m, o)
 	if err != nil {
 		return nil, fmt.Errorf("join the new namespace holder: %w", err)
 	}
 	return nss, nil
 }
 
-// errStale means the live holder was made for another version or map.
-var errStale = errors.New("namespace holder made for another hutch version or ID map")
+// errStale means the live holder was made for another version, map or
+// network options.
+var errStale = errors.New("namespace holder made for another hutch version, ID map or network options")
 
 // tryJoin opens the current holder's namespaces. It returns the instance as
 // well when a live holder does not match.
-func tryJoin(root string, m userns.Mapping, version string) ([]nsenter.Namespace, *instance, error) {
+func tryJoin(root string, m userns.Mapping, o Options) ([]nsenter.Namespace, *instance, error) {
 	inst, err := current(root)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !inst.rec.matches(m, version) {
+	if !inst.rec.matches(m, o) {
 		if held, _ := lockHeld(inst.dir); held {
 			return nil, inst, errStale
 		}

@@ -29,7 +29,12 @@ func TestMain(m *testing.M) {
 	case "pause":
 		os.Exit(PauseMain())
 	}
-	if os.Getenv(helperEnv) != "" {
+	switch {
+	case os.Getenv(helperServe) != "":
+		os.Exit(serveMain())
+	case os.Getenv(helperRPC) != "":
+		os.Exit(rpcMain())
+	case os.Getenv(helperEnv) != "":
 		os.Exit(helperMain())
 	}
 	os.Exit(m.Run())

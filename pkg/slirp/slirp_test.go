@@ -144,19 +144,20 @@ func TestRecordMatches(t *testing.T) {
 	grown := userns.NewMapping("u", 1001, 1001, []userns.Range{{Start: 100000, Length: 65537}}, []userns.Range{{Start: 100000, Length: 65536}})
 	regrouped := userns.NewMapping("u", 1001, 1002, []userns.Range{{Start: 100000, Length: 65536}}, []userns.Range{{Start: 100000, Length: 65536}})
 	tests := []struct {
-		name    string
-		m       userns.Mapping
-		version string
-		want    bool
+		name string
+		m    userns.Mapping
+		o    Options
+		want bool
 	}{
-		{name: "same", m: m, version: "v1", want: true},
-		{name: "other version", m: m, version: "v2"},
-		{name: "subuid range changed", m: grown, version: "v1"},
-		{name: "primary group changed", m: regrouped, version: "v1"},
+		{name: "same", m: m, o: Options{Version: "v1"}, want: true},
+		{name: "other version", m: m, o: Options{Version: "v2"}},
+		{name: "subuid range changed", m: grown, o: Options{Version: "v1"}},
+		{name: "primary group changed", m: regrouped, o: Options{Version: "v1"}},
+		{name: "host loopback allowed", m: m, o: Options{Version: "v1", AllowHostLoopback: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := rec.matches(tt.m, tt.version); got != tt.want {
+			if got := rec.matches(tt.m, tt.o); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})

@@ -31,6 +31,8 @@ const (
 	envActivation = "_HUTCH_HOLDER_ACTIVATION"
 	envActHelper  = "_HUTCH_HOLDER_ACTIVATION_HELPER"
 	envLifeline   = "_HUTCH_HOLDER_LIFELINE"
+	// envHostLoopback is "1" when Options.AllowHostLoopback is set.
+	envHostLoopback = "_HUTCH_HOLDER_HOST_LOOPBACK"
 )
 
 // startHolder starts a detached holder in a new instance directory under
@@ -40,12 +42,15 @@ func startHolder(ctx context.Context, o Options, root string, m userns.Mapping) 
 	if err := userns.CheckHelpers(exec.LookPath); err != nil {
 		return err
 	}
+	if err := checkNetworkPrereqs(); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp(root, instancePrefix)
 	if err != nil {
 		return fmt.Errorf("create holder directory: %w", err)
 	}
 	logPath := filepath.Join(o.RunDir, logName)
-	pid, err := spawn(dir, o.Version, logPath)
+	pid, err := spawn(dir, o, logPath)
 	if err != nil {
 		os.RemoveAll(dir)
 		return err
@@ -82,7 +87,7 @@ func pauseCommand() *exec.Cmd {
 // spawn starts the holder's parent detached: a new session (no terminal
 // signals reach it, and it leads its own process group), stdin /dev/null,
 // output to the log, cwd / so that it pins no directory.
-func spawn(dir, version, logPath string) (int, error) {
+func spawn(dir string, o Options, logPath string) (int, error) {
 	_ = os.Rename(logPath, logPath+".old")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -95,7 +100,10 @@ func spawn(dir, version, logPath string) (int, error) {
 	}
 	defer null.Close()
 	env := append(holderEnv(os.Environ()),
-		envRole+"=holder", envStateDir+"="+dir, envVersion+"="+version)
+		envRole+"=holder", envStateDir+"="+dir, envVersion+"="+o.Version)
+	if o.AllowHostLoopback {
+		env = append(env, envHostLoopback+"=1")
+	}
 	p, err := os.StartProcess("/proc/self/exe", []string{"hutch-holder"}, &os.ProcAttr{
 		Dir:   "/",
 		Env:   env,
@@ -127,7 +135,8 @@ func holderEnv(env []string) []string {
 var errHolderExited = errors.New("namespace holder exited")
 
 // waitReady polls until rootlesskit has written child_pid and api.sock
-// (the user namespace is mapped and the child runs), or the holder dies.
+// (the user namespace is mapped and the child runs) and the pause process
+// has marked the holder ready (N is configured), or the holder dies.
 func waitReady(ctx context.Context, pid int, dir, logPath string) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -141,7 +150,8 @@ func waitReady(ctx context.Context, pid int, dir, logPath string) error {
 		if wpid, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); wpid == pid || err != nil {
 			return fmt.Errorf("%w during start-up (%s); %s", errHolderExited, describe(ws, err), logTail(logPath))
 		}
-		if exists(filepath.Join(dir, parent.StateFileChildPID)) && exists(filepath.Join(dir, parent.StateFileAPISock)) {
+		if exists(filepath.Join(dir, parent.StateFileChildPID)) && exists(filepath.Join(dir, parent.StateFileAPISock)) &&
+			exists(filepath.Join(dir, readyName)) {
 			return nil
 		}
 		select {

@@ -20,10 +20,10 @@ func TestWaitReady(t *testing.T) {
 		timeout time.Duration
 		wantErr string // regexp; "" means ready
 	}{
-		{name: "ready", script: "touch $DIR/child_pid $DIR/api.sock; sleep 5", timeout: 5 * time.Second},
+		{name: "ready", script: "touch $DIR/child_pid $DIR/api.sock $DIR/ready; sleep 5", timeout: 5 * time.Second},
 		{name: "dies", script: "echo 'newuidmap: boom' >&2; exit 3", timeout: 5 * time.Second,
 			wantErr: `^namespace holder exited during start-up \(exit status 3\); .*holder.log says: newuidmap: boom$`},
-		{name: "hangs", script: "touch $DIR/child_pid; sleep 5", timeout: 200 * time.Millisecond,
+		{name: "hangs", script: "touch $DIR/child_pid $DIR/api.sock; sleep 5", timeout: 200 * time.Millisecond,
 			wantErr: `^namespace holder not ready: context deadline exceeded; .*holder.log says: $`},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,122 @@
+package slirp
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/hutchctr/hutch/pkg/errdefs"
+)
+
+// portsDirName holds, in a holder's instance directory, one record per
+// container with published ports: <id>.json. The records live and die
+// with the holder, as the ports they list do.
+const portsDirName = "ports"
+
+// portRecord is the set of ports a container published through one holder.
+type portRecord struct {
+	ContainerID string          `json:"containerID"`
+	Ports       []publishedPort `json:"ports"`
+}
+
+// publishedPort is one port; ID is 0 while it is being published.
+type publishedPort struct {
+	Spec PortSpec `json:"spec"`
+	ID   int      `json:"id,omitempty"`
+}
+
+var containerIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+
+// checkContainerID refuses ids that are not plain file names.
+func checkContainerID(id string) error {
+	if !containerIDRE.MatchString(id) {
+		return fmt.Errorf("container id %q: %w", id, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+func portRecordPath(dir, containerID string) string {
+	return filepath.Join(dir, portsDirName, containerID+".json")
+}
+
+// loadPorts reads containerID's record in the instance directory dir; a
+// missing one is empty.
+func loadPorts(dir, containerID string) (*portRecord, error) {
+	rec := &portRecord{ContainerID: containerID}
+	b, err := os.ReadFile(portRecordPath(dir, containerID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return rec, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read published ports: %w", err)
+	}
+	if err := json.Unmarshal(b, rec); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", portRecordPath(dir, containerID), err)
+	}
+	return rec, nil
+}
+
+// listPorts reads every record in the instance directory dir.
+func listPorts(dir string) ([]*portRecord, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, portsDirName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list published ports: %w", err)
+	}
+	var recs []*portRecord
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || checkContainerID(id) != nil {
+			continue // temporary files
+		}
+		rec, err := loadPorts(dir, id)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// save replaces the record atomically (a reader sees the old or the new
+// one), or removes it when no port is left. No fsync: the run directory
+// does not outlive a reboot, and neither do the ports.
+func (r *portRecord) save(dir string) error {
+	path := portRecordPath(dir, r.ContainerID)
+	if len(r.Ports) == 0 {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("forget published ports: %w", err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("record published ports: %w", err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+r.ContainerID+".*")
+	if err != nil {
+		return fmt.Errorf("record published ports: %w", err)
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("record published ports: %w", err)
+	}
+	return nil
+}
