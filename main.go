@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/hutchctr/hutch/cmd"
+	"github.com/hutchctr/hutch/pkg/dns"
 	"github.com/hutchctr/hutch/pkg/monitor"
 	"github.com/hutchctr/hutch/pkg/ns"
 	_ "github.com/hutchctr/hutch/pkg/ns/nsenter" // the cgo constructor that joins namespaces before Go starts
@@ -33,6 +34,8 @@ func main() {
 		os.Exit(slirp.HolderChildMain())
 	case "pause":
 		os.Exit(slirp.PauseMain())
+	case "dns":
+		os.Exit(dns.Main())
 	}
 	os.Exit(cmd.Main())
 }

@@ -90,7 +90,7 @@ func TestFlagCompletion(t *testing.T) {
 		want string
 	}{
 		{[]string{"ps", "--format", ""}, "table\njson\nyaml\n:4\n"},
-		{[]string{"run", "--network", ""}, "none\nhost\n:4\n"},
+		{[]string{"run", "--network", ""}, "none\nhost\nbridge\ncontainer:\n:4\n"},
 		{[]string{"save", "--format", ""}, "docker-archive\noci-archive\n:4\n"},
 		{[]string{"inspect", "--type", ""}, "container\nimage\nall\n:4\n"},
 		{[]string{"completion", ""}, "bash\nzsh\nfish\n:4\n"},

@@ -17,6 +17,9 @@ type createFlags struct {
 	stopTimeout uint
 	registry    registryFlags
 	quiet       bool
+	// netNames lists networks and containers for --network completion;
+	// nil completes the modes only (none, host, bridge, container:).
+	netNames func() (netNamer, error)
 }
 
 // addCreateFlags registers the shared flags. Flags after the image belong
@@ -39,9 +42,7 @@ func addCreateFlags(c *cobra.Command, v *createFlags) {
 	fs.Bool("help", false, "help for "+c.Name())
 	fs.StringVar(&v.entrypoint, "entrypoint", "", "override the image's entrypoint (\"\" clears it)")
 	fs.StringArrayVarP(&v.labels, "label", "l", nil, "set a label: KEY=VALUE (repeatable)")
-	fs.StringVar(&o.Network, "network", "none", "network mode: none or host")
-	fs.StringVar(&o.Network, "net", "none", "alias of --network")
-	_ = fs.MarkHidden("net")
+	addNetworkFlags(c, o)
 	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
 	fs.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount: HOST-DIR:CONTAINER-DIR[:ro|rw] (repeatable)")
 	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: CONTAINER-DIR[:OPTIONS] (repeatable)")
@@ -55,13 +56,37 @@ func addCreateFlags(c *cobra.Command, v *createFlags) {
 	addRegistryFlags(c, &v.registry, true)
 
 	for name, fn := range map[string]cobra.CompletionFunc{
-		"network":     fixedValues("none", "host"),
-		"net":         fixedValues("none", "host"),
+		"network":     v.completeNetwork,
+		"net":         v.completeNetwork,
 		"stop-signal": fixedValues(signalNames()...),
 		"pull":        fixedValues("always", "missing", "never", "newer"),
 	} {
 		_ = c.RegisterFlagCompletionFunc(name, fn)
 	}
+}
+
+// addNetworkFlags registers the networking flags. Values go to the engine
+// as given: it parses and checks them.
+func addNetworkFlags(c *cobra.Command, o *engine.CreateOptions) {
+	fs := c.Flags()
+	fs.StringVar(&o.Network, "network", "", "network: bridge (the default network), NAME[,NAME...], none, host or container:NAME")
+	fs.StringVar(&o.Network, "net", "", "alias of --network")
+	_ = fs.MarkHidden("net")
+	fs.StringVar(&o.IP, "ip", "", "the container's address on its first network")
+	fs.StringVar(&o.MAC, "mac-address", "", "the container's MAC address on its first network")
+	fs.StringSliceVar(&o.Aliases, "network-alias", nil, "DNS name of the container on its networks with DNS (repeatable)")
+	fs.StringSliceVar(&o.DNS, "dns", nil, "name server for the container (repeatable)")
+	fs.StringSliceVar(&o.DNSSearch, "dns-search", nil, "DNS search domain, \".\" for none (repeatable)")
+	fs.StringSliceVar(&o.DNSOptions, "dns-option", nil, "resolv.conf option, such as ndots:2 (repeatable)")
+	fs.StringSliceVar(&o.AddHosts, "add-host", nil, "add an /etc/hosts line: NAME:IP, or NAME:host-gateway (repeatable)")
+	fs.StringArrayVarP(&o.Publish, "publish", "p", nil, "publish ports: [IP:][HOSTPORT:]PORT[/tcp|/udp], ranges like 8000-8010:80-90 (repeatable)")
+	fs.BoolVarP(&o.PublishAll, "publish-all", "P", false, "publish the image's exposed ports on free host ports")
+}
+
+// completeNetwork completes --network (netCompleter.mode), with live
+// names when v.netNames is set.
+func (v *createFlags) completeNetwork(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return netCompleter{names: v.netNames}.mode(c, args, toComplete)
 }
 
 // options validates the flags and returns the create options for args

@@ -50,6 +50,7 @@ func newRootCmd(f *Factory, g *globalOptions, level *slog.LevelVar) *cobra.Comma
 		newContainerCmd(f),
 		newImageCmd(f),
 		newSystemCmd(f),
+		newNetworkCmd(f),
 		newLoginCmd(f, nil),
 		newLogoutCmd(f, nil),
 	)
@@ -63,6 +64,7 @@ func containerVerbs(f *Factory) []*cobra.Command {
 		newRunCmd(f, nil), newCreateCmd(f, nil), newStartCmd(f, nil), newStopCmd(f, nil),
 		newKillCmd(f, nil), newRestartCmd(f, nil), newRmCmd(f, nil), newLogsCmd(f, nil),
 		newExecCmd(f, nil), newAttachCmd(f, nil), newWaitCmd(f, nil), newRenameCmd(f, nil),
+		newPortCmd(f, nil),
 	}
 }
 

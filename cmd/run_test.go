@@ -12,9 +12,6 @@ import (
 
 func TestNewCmdRun(t *testing.T) {
 	base := func(o engine.CreateOptions) *runOptions {
-		if o.Network == "" {
-			o.Network = "none"
-		}
 		if o.Pull == "" {
 			o.Pull = engine.PullMissing
 		}
@@ -30,7 +27,7 @@ func TestNewCmdRun(t *testing.T) {
 		{"command and its flags", []string{"-it", "--rm", "alpine", "ls", "-l", "--", "-x"},
 			base(engine.CreateOptions{Image: "alpine", Command: []string{"ls", "-l", "--", "-x"}, Stdin: true, Terminal: true, AutoRemove: true}), false},
 		{"dash dash before image", []string{"-d", "--", "alpine", "sh"},
-			&runOptions{Create: engine.CreateOptions{Image: "alpine", Command: []string{"sh"}, Network: "none", Pull: "missing"}, Detach: true, SigProxy: true}, false},
+			&runOptions{Create: engine.CreateOptions{Image: "alpine", Command: []string{"sh"}, Pull: "missing"}, Detach: true, SigProxy: true}, false},
 		{"all create flags", []string{
 			"--name", "web", "-e", "A=1,2", "--env", "B", "--env-file", "f.env", "-w", "/srv", "-u", "1000:1000",
 			"-h", "box", "--entrypoint", "", "-l", "a=b", "--label", "c", "--net", "host", "--read-only",
@@ -122,7 +119,7 @@ func TestNewCmdCreate(t *testing.T) {
 		wantErr bool
 	}{
 		{"image and command", []string{"--name", "c1", "img", "sh", "-c", "echo hi"},
-			&createOptions{Create: engine.CreateOptions{Image: "img", Name: "c1", Command: []string{"sh", "-c", "echo hi"}, Network: "none", Pull: "missing"}}, false},
+			&createOptions{Create: engine.CreateOptions{Image: "img", Name: "c1", Command: []string{"sh", "-c", "echo hi"}, Pull: "missing"}}, false},
 		{"no detach flag", []string{"-d", "img"}, nil, true},
 		{"no image", nil, nil, true},
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/network"
 	"github.com/hutchctr/hutch/pkg/spec"
 	"github.com/hutchctr/hutch/pkg/state"
 	"github.com/hutchctr/hutch/pkg/volume"
@@ -56,7 +57,7 @@ func (e *Engine) holdImage(ctx context.Context, o CreateOptions) (*imageMeta, fu
 // createFrom creates a container from img, which holdImage returned.
 func (e *Engine) createFrom(ctx context.Context, o CreateOptions, img *imageMeta) (string, error) {
 	id := newID()
-	cfg, err := e.buildConfig(id, o, img)
+	cfg, err := e.buildConfig(ctx, id, o, img)
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +127,7 @@ func (e *Engine) discard(ctx context.Context, h *state.Handle) {
 
 // buildConfig validates the options and builds the immutable record,
 // including the runtime-spec template. It creates nothing.
-func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.Config, error) {
+func (e *Engine) buildConfig(ctx context.Context, id string, o CreateOptions, img *imageMeta) (state.Config, error) {
 	name := o.Name
 	if name == "" {
 		name = randomName()
@@ -146,23 +147,19 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 	if err != nil {
 		return state.Config{}, err
 	}
-	network := o.Network
-	switch network {
-	case "", "none":
-		network = "none"
-	case "host":
-	default:
-		return state.Config{}, errdefs.Errorf(errdefs.ErrNotImplemented, "network %q: only none and host are supported in this version", network)
-	}
 	if o.Init {
 		return state.Config{}, errdefs.Errorf(errdefs.ErrNotImplemented, "--init")
 	}
 	hostname := o.Hostname
 	if hostname == "" {
 		hostname = id[:12]
-		if network == "host" {
+		if o.Network == netHost {
 			hostname, _ = os.Hostname()
 		}
+	}
+	net, err := e.networkSettings(ctx, id, name, hostname, o, img)
+	if err != nil {
+		return state.Config{}, err
 	}
 	stopSignal := firstNonEmpty(o.StopSignal, img.Config.StopSignal, "SIGTERM")
 	if _, err := parseSignal(stopSignal); err != nil {
@@ -184,7 +181,7 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 		spec.WithMounts(mounts...),
 		spec.WithAnnotations(map[string]string{"io.hutch.name": name, "io.hutch.id": id}),
 	}
-	if network == "host" {
+	if net.mode == netHost {
 		opts = append(opts, spec.WithHostNetwork())
 	}
 	sp, err := spec.New(opts...)
@@ -201,7 +198,7 @@ func (e *Engine) buildConfig(id string, o CreateOptions, img *imageMeta) (state.
 		Command: args, Entrypoint: entrypoint, Cmd: cmd, Labels: labels, Mounts: destinations(mounts),
 		User:  firstNonEmpty(o.User, img.Config.User),
 		Stdin: o.Stdin, Terminal: o.Terminal, AutoRemove: o.AutoRemove,
-		NetworkMode: network, StopSignal: stopSignal, StopTimeout: timeout,
+		NetworkMode: net.mode, Network: net.plan, NetworkFrom: net.from, StopSignal: stopSignal, StopTimeout: timeout,
 		Rootless: e.paths.Rootless, Spec: sp,
 	}, nil
 }
@@ -305,18 +302,28 @@ func (e *Engine) etcMounts(id string) []specs.Mount {
 }
 
 // writeEtcFiles writes the container's /etc/hostname, /etc/hosts and
-// /etc/resolv.conf into its data directory.
+// /etc/resolv.conf into its data directory. On networks, the monitor
+// rewrites the last two once the container has its addresses.
 func (e *Engine) writeEtcFiles(h *state.Handle) error {
 	dir := e.state.Dir(h.ID())
 	hostname := h.Config.Spec.Hostname
-	hosts := fmt.Sprintf("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t%s %s\n", hostname, h.Config.Name)
-	resolv, err := os.ReadFile("/etc/resolv.conf")
+	plan := h.Config.Network
+	if plan == nil {
+		plan = &network.Plan{ContainerName: h.Config.Name}
+	}
+	plan.Hostname = hostname
+	hostResolv, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil {
-		resolv = nil // no resolver on the host: an empty file, as Podman writes
+		hostResolv = nil // no resolver on the host: an empty file, as Podman writes
+	}
+	resolv := network.ResolvConf(plan, hostResolv)
+	if h.Config.NetworkMode == netHost && len(plan.DNS.Servers) == 0 {
+		// The host's own resolvers, loopback ones included, are reachable.
+		resolv = hostResolv
 	}
 	files := map[string][]byte{
 		"hostname":    []byte(hostname + "\n"),
-		"hosts":       []byte(hosts),
+		"hosts":       network.Hosts(plan),
 		"resolv.conf": resolv,
 	}
 	for name, data := range files {

@@ -49,7 +49,9 @@ type imageStore interface {
 type launchConfig struct {
 	ID       string
 	SpecPath string
-	Stdin    bool
+	// NetworkPlan is the container's network plan; "" without networks.
+	NetworkPlan string
+	Stdin       bool
 	// Rows and Cols are the initial pty size (the caller's terminal).
 	Rows, Cols uint16
 }

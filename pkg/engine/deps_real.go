@@ -42,6 +42,7 @@ func (r realPending) Abort() { r.p.Abort() }
 func (r realPending) Launch(ctx context.Context, c launchConfig) (*started, error) {
 	st, err := r.p.Launch(ctx, monitor.Config{
 		ID: c.ID, DataDir: r.e.paths.Data, RunDir: r.e.paths.Run, SpecPath: c.SpecPath,
+		NetworkPlan: c.NetworkPlan, Rootless: r.e.paths.Rootless,
 		Stdin: c.Stdin, Rows: c.Rows, Cols: c.Cols, LogLevel: r.e.opts.LogLevel,
 	})
 	if err != nil {

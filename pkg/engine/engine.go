@@ -8,6 +8,7 @@ import (
 
 	"github.com/hutchctr/hutch/pkg/config"
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/network"
 	"github.com/hutchctr/hutch/pkg/state"
 )
 
@@ -32,7 +33,10 @@ type Engine struct {
 	monitors   monitorLauncher
 	client     monitorClient
 	execer     execRunner
-	logins     loginStore
+
+	netMgr    *network.Manager // opened by networks()
+	hostNetNS string
+	logins    loginStore
 }
 
 // New opens the engine: it resolves hutch's directories and opens the

@@ -173,7 +173,10 @@ func TestCreateBadInputLeavesNothing(t *testing.T) {
 		{"bad volume", CreateOptions{Image: "busybox", Volumes: []string{"/nonexistent-dir:/x"}}, errdefs.ErrNotFound},
 		{"duplicate mount", CreateOptions{Image: "busybox", Volumes: []string{dir + ":/x"}, Tmpfs: []string{"/x"}}, errdefs.ErrInvalidArgument},
 		{"bad stop signal", CreateOptions{Image: "busybox", StopSignal: "SIGNOPE"}, errdefs.ErrInvalidArgument},
-		{"bridge network", CreateOptions{Image: "busybox", Network: "bridge"}, errdefs.ErrNotImplemented},
+		{"unknown network", CreateOptions{Image: "busybox", Network: "nonet"}, errdefs.ErrNotFound},
+		{"malformed publish", CreateOptions{Image: "busybox", Publish: []string{"80:80:80:80"}}, errdefs.ErrInvalidArgument},
+		{"ip outside subnet", CreateOptions{Image: "busybox", IP: "192.168.77.5"}, errdefs.ErrInvalidArgument},
+		{"publish without bridge", CreateOptions{Image: "busybox", Network: "none", Publish: []string{"80"}}, errdefs.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

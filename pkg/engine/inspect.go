@@ -45,6 +45,7 @@ func (e *Engine) Inspect(ctx context.Context, ref string) (*ContainerInspect, er
 	if st.Status.Active() {
 		out.State.Pid, out.State.ConmonPid = st.Pid, st.MonitorPid
 	}
+	out.NetworkSettings = inspectNetworks(c)
 	if len(cfg.Command) > 0 {
 		out.Path, out.Args = cfg.Command[0], cfg.Command[1:]
 	}

@@ -80,8 +80,30 @@ type InspectHostConfig struct {
 }
 
 // InspectNetSettings is the NetworkSettings section of ContainerInspect.
+// The top-level address fields describe the default network, as Podman's.
 type InspectNetSettings struct {
-	IPAddress string `json:"IPAddress"`
+	IPAddress   string                          `json:"IPAddress"`
+	IPPrefixLen int                             `json:"IPPrefixLen"`
+	Gateway     string                          `json:"Gateway"`
+	MacAddress  string                          `json:"MacAddress"`
+	Networks    map[string]InspectNetwork       `json:"Networks"`
+	Ports       map[string][]InspectPortBinding `json:"Ports"`
+}
+
+// InspectNetwork is the container on one network.
+type InspectNetwork struct {
+	NetworkID   string   `json:"NetworkID"`
+	IPAddress   string   `json:"IPAddress"`
+	IPPrefixLen int      `json:"IPPrefixLen"`
+	Gateway     string   `json:"Gateway"`
+	MacAddress  string   `json:"MacAddress"`
+	Aliases     []string `json:"Aliases"`
+}
+
+// InspectPortBinding is one host side of a published port.
+type InspectPortBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string `json:"HostPort"`
 }
 
 // ImageInspect is `hutch image inspect`'s document. Field names follow

@@ -56,8 +56,9 @@ func summarize(c *state.Container, now time.Time) ContainerSummary {
 		State:     displayState(c.State.Status), Status: statusText(c, now),
 		Exited: c.State.Status == state.Exited, ExitCode: c.State.ExitCode,
 		Labels: c.Config.Labels, AutoRemove: c.Config.AutoRemove,
-		Mounts: []string{}, Networks: []string{}, Ports: []any{},
+		Mounts: []string{},
 	}
+	s.Networks, s.Ports = summaryNetworks(c)
 	if c.State.Status.Active() {
 		s.Pid = c.State.Pid
 	}

@@ -11,6 +11,7 @@ import (
 
 	hlog "github.com/hutchctr/hutch/pkg/log"
 	"github.com/hutchctr/hutch/pkg/state"
+	"github.com/hutchctr/hutch/pkg/userns"
 )
 
 func logf(ctx context.Context, format string, args ...any) {
@@ -51,6 +52,7 @@ func (e *Engine) reconcile(ctx context.Context, c *state.Container) *state.Conta
 	if err != nil {
 		logf(ctx, "reconcile %s: %v", c.Config.ID, err)
 	}
+	e.reclaimNetworks(ctx, &h.Container)
 	return &h.Container
 }
 
@@ -141,5 +143,18 @@ func (e *Engine) waitMonitor(ctx context.Context, id string, timeout time.Durati
 		if delay < 50*time.Millisecond {
 			delay *= 2
 		}
+	}
+}
+
+// reclaimNetworks frees the addresses, rules and ports a container whose
+// monitor died left, when this process can: as root, or rootless inside the
+// namespace holder. Otherwise the next command that joins it does (opening
+// the network manager reconciles every dead container).
+func (e *Engine) reclaimNetworks(ctx context.Context, c *state.Container) {
+	if c.Config.NetworkMode != netBridge || e.paths.Rootless && !userns.InUserNamespace() {
+		return
+	}
+	if _, _, err := e.networks(ctx); err != nil {
+		logf(ctx, "reclaim the network of %s: %v", c.Config.ID, err)
 	}
 }

@@ -62,12 +62,17 @@ func (e *Engine) startWith(ctx context.Context, id string, p pendingMonitor, tty
 		p.Abort()
 		return nil, err
 	}
-	specPath, cfg, err := e.prepareStart(ctx, imgs, id)
+	if err := e.prepareNetwork(ctx, id); err != nil {
+		p.Abort()
+		return nil, err
+	}
+	prep, err := e.prepareStart(ctx, imgs, id)
 	if err != nil {
 		p.Abort()
 		return nil, err
 	}
-	lc := launchConfig{ID: id, SpecPath: specPath, Stdin: cfg.Stdin}
+	cfg := prep.cfg
+	lc := launchConfig{ID: id, SpecPath: prep.specPath, NetworkPlan: prep.planPath, Stdin: cfg.Stdin}
 	if tty != nil && cfg.Terminal {
 		lc.Rows, lc.Cols, _ = monitor.TerminalSize(tty)
 	}
@@ -80,8 +85,6 @@ func (e *Engine) startWith(ctx context.Context, id string, p pendingMonitor, tty
 	case errors.As(err, &execErr):
 		// The monitor recorded the exit code.
 		return nil, execExitError(cfg.Command[0], execErr)
-	case errors.Is(err, errdefs.ErrConflict):
-		return nil, errdefs.Errorf(errdefs.ErrConflict, "container %s is already running", cfg.Name)
 	default:
 		return nil, fmt.Errorf("start container %s: %w", cfg.Name, err)
 	}
@@ -90,31 +93,45 @@ func (e *Engine) startWith(ctx context.Context, id string, p pendingMonitor, tty
 // prepareStart writes the spec under the container's lock and releases it
 // before the monitor is launched (the monitor takes it to record the
 // container as running).
-func (e *Engine) prepareStart(ctx context.Context, imgs imageStore, id string) (string, *state.Config, error) {
+func (e *Engine) prepareStart(ctx context.Context, imgs imageStore, id string) (*startPrep, error) {
 	h, err := e.state.Lock(id)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	defer h.Unlock()
 	if err := e.startable(h); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if err := e.state.LoadSpec(&h.Container); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	lower, err := imgs.LayerDirs(ctx, h.Config.ImageID)
 	if err != nil {
-		return "", nil, fmt.Errorf("image of container %s: %w", h.Config.Name, err)
+		return nil, fmt.Errorf("image of container %s: %w", h.Config.Name, err)
 	}
-	specPath, err := e.writeSpec(h, lower)
+	netns, err := e.joinedNetNS(h)
 	if err != nil {
-		return "", nil, err
+		return nil, err
+	}
+	specPath, err := e.writeSpec(h, lower, netns)
+	if err != nil {
+		return nil, err
+	}
+	planPath, err := e.writePlan(h)
+	if err != nil {
+		return nil, err
 	}
 	merged := filepath.Join(e.rootfsDir(id), "merged")
 	if err := h.Update(func(s *state.State) error { s.Mountpoint = merged; return nil }); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return specPath, &h.Config, nil
+	return &startPrep{specPath: specPath, planPath: planPath, cfg: &h.Config}, nil
+}
+
+// startPrep is what prepareStart wrote for the monitor.
+type startPrep struct {
+	specPath, planPath string
+	cfg                *state.Config
 }
 
 // startable refuses to start a container that runs or is being created or
@@ -145,10 +162,17 @@ func (e *Engine) startable(h *state.Handle) error {
 // writeSpec completes the container's spec for this start (the overlay
 // rootfs over the image's layers, the user to resolve) and writes it to the
 // run directory.
-func (e *Engine) writeSpec(h *state.Handle, lower []string) (string, error) {
+func (e *Engine) writeSpec(h *state.Handle, lower []string, netns string) (string, error) {
 	sp, err := copySpec(h.Config.Spec)
 	if err != nil {
 		return "", err
+	}
+	if netns != "" {
+		for i := range sp.Linux.Namespaces {
+			if sp.Linux.Namespaces[i].Type == specs.NetworkNamespace {
+				sp.Linux.Namespaces[i].Path = netns
+			}
+		}
 	}
 	dir := e.rootfsDir(h.ID())
 	rootfs, err := overlay.RootfsMount(overlay.RootfsOptions{

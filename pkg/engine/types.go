@@ -19,7 +19,23 @@ type CreateOptions struct {
 	User       string // user[:group], names resolved from the image's /etc/passwd
 	Hostname   string
 	Labels     map[string]string
-	Network    string // "none" (default in this version), "host"
+	// Network is --network: "bridge" (the default network) when empty,
+	// "none", "host", "container:NAME", or network names separated by
+	// commas.
+	Network string
+	// IP and MAC request addresses on the first network (--ip,
+	// --mac-address).
+	IP, MAC string
+	// Aliases are --network-alias names (on every user-defined network).
+	Aliases []string
+	// DNS, DNSSearch and DNSOptions are --dns, --dns-search, --dns-option.
+	DNS, DNSSearch, DNSOptions []string
+	// AddHosts are --add-host name:ip entries.
+	AddHosts []string
+	// Publish are -p specs; PublishAll (-P) publishes the image's
+	// exposed ports on free host ports.
+	Publish    []string
+	PublishAll bool
 	ReadOnly   bool
 	Volumes    []string // -v HOST:CTR[:ro|rw]
 	Tmpfs      []string // --tmpfs PATH[:opts]

@@ -35,6 +35,12 @@ type Config struct {
 	// the kernel's default. Attach clients resize it later.
 	Rows uint16 `json:"rows,omitempty"`
 	Cols uint16 `json:"cols,omitempty"`
+	// NetworkPlan is the path of the container's network plan
+	// (network.WritePlan); the monitor wires the container before it
+	// execs and unwires it when it exits. Empty: no networks.
+	NetworkPlan string `json:"networkPlan,omitempty"`
+	// Rootless is set when hutch runs unprivileged (inside the holder).
+	Rootless bool `json:"rootless,omitempty"`
 	// LogLevel is hutch's --log-level for the monitor's own diagnostics
 	// (monitor.log in the container's directory): debug, info, warn, error.
 	LogLevel string `json:"logLevel,omitempty"`

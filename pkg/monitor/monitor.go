@@ -37,6 +37,8 @@ type monitor struct {
 	log   *slog.Logger
 	rep   *reporter
 	store *state.Store
+	// net is the container's network while it runs (nil: none).
+	net *wiring
 }
 
 // run is the monitor's whole life; it returns the process's exit code.
@@ -74,7 +76,8 @@ func (m *monitor) run(first net.Conn) int {
 		s.closeLog(m.log)
 		// A container in the wrong state belongs to whoever put it there
 		// (an rm under way): its rootfs is not the monitor's to clean up.
-		if !errors.Is(err, errdefs.ErrConflict) {
+		var busy *wrongStateError
+		if !errors.As(err, &busy) {
 			m.cleanup()
 		}
 		m.rep.fail(err)
@@ -116,7 +119,7 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 	}
 	defer h.Unlock()
 	if st := h.State.Status; st != state.Created && st != state.Exited {
-		return nil, 125, fmt.Errorf("container %s is %s, cannot start it: %w", shortID(m.cfg.ID), st, errdefs.ErrConflict)
+		return nil, 125, &wrongStateError{fmt.Errorf("container %s is %s, cannot start it: %w", shortID(m.cfg.ID), st, errdefs.ErrConflict)}
 	}
 	proc, err := m.rt.Start(s.nsConfig())
 	s.closeChildEnds()
@@ -125,6 +128,16 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 		return nil, 125, fmt.Errorf("container %s: %w", shortID(m.cfg.ID), err)
 	}
 	s.connect(proc.Console())
+	if m.net, err = m.wireNetwork(proc.Pid()); err != nil {
+		unix.Kill(proc.Pid(), unix.SIGKILL) // it has not exec'd: nothing of the user's is lost
+		m.updateError(h, err)
+		return proc, 125, err
+	}
+	if err := recordNetwork(h, m.net); err != nil {
+		unix.Kill(proc.Pid(), unix.SIGKILL)
+		m.unwire(m.net)
+		return proc, 125, err
+	}
 	if err := recordRunning(h, proc.Pid()); err != nil {
 		unix.Kill(proc.Pid(), unix.SIGKILL) // it has not exec'd: nothing of the user's is lost
 		return proc, 125, err
@@ -138,11 +151,19 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 	if errors.As(err, &ee) {
 		code, msg = execFailure(ee)
 	}
+	m.unwire(m.net)
+	m.net = nil
 	if uerr := recordExited(h, code, 0, msg); uerr != nil {
 		m.log.Error("record exit", "err", uerr)
 	}
 	return proc, code, &launchError{msg: msg, cause: err}
 }
+
+// wrongStateError is a start refused because the container is not
+// created or exited: someone else (an rm, another start) owns it.
+type wrongStateError struct{ error }
+
+func (e *wrongStateError) Unwrap() error { return e.error }
 
 // noteStartError records why the container could not start, keeping its
 // status.
@@ -173,6 +194,10 @@ func (m *monitor) supervise(s *session, proc initProcess) int {
 	s.relay.drain(drainIdle, drainLimit)
 	s.closeLog(m.log)
 	m.log.Info("container exited", "code", code, "signal", sig)
+	// Before the exit is recorded: once `run` returns, the container's
+	// addresses and ports are free for the next one.
+	m.unwire(m.net)
+	m.net = nil
 	if err := m.recordExit(code, sig); err != nil {
 		m.log.Error("record exit", "err", err)
 	}
@@ -222,6 +247,7 @@ func recordExited(h *state.Handle, code, sig int, msg string) error {
 		s.ExitCode, s.ExitSignal, s.Error = code, sig, msg
 		s.FinishedAt = time.Now().UTC()
 		s.Pid, s.PidStart, s.MonitorPid = 0, 0, 0
+		s.Networks, s.Ports = nil, nil
 		return nil
 	})
 }

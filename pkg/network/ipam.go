@@ -51,8 +51,10 @@ func (s *Store) Allocate(n *Network, containerID string, requested netip.Addr) (
 		return nil, nil
 	}
 	requested = requested.Unmap()
-	if requested.IsValid() && !inSomeSubnet(n, requested) {
-		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "address %s is not a container address of network %q (%s)", requested, n.Name, subnetList(n))
+	if requested.IsValid() {
+		if err := n.CheckAddress(requested); err != nil {
+			return nil, err
+		}
 	}
 	m := s.ipam(n)
 	held, err := m.owned(containerID)
@@ -85,6 +87,20 @@ func (s *Store) Allocate(n *Network, containerID string, requested netip.Addr) (
 		out = append(out, netip.PrefixFrom(a, sub.Subnet.Bits()))
 	}
 	return out, nil
+}
+
+// CheckAddress says whether a can be asked for on n (--ip): it must be a
+// usable address of one of n's subnets, not the gateway. A DHCP network
+// takes no static address.
+func (n *Network) CheckAddress(a netip.Addr) error {
+	a = a.Unmap()
+	if n.IPAMDriver == IPAMDHCP {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "network %q gets its addresses by DHCP: --ip cannot be used", n.Name)
+	}
+	if !inSomeSubnet(n, a) {
+		return errdefs.Errorf(errdefs.ErrInvalidArgument, "address %s is not a container address of network %q (%s)", a, n.Name, subnetList(n))
+	}
+	return nil
 }
 
 func inSomeSubnet(n *Network, a netip.Addr) bool {

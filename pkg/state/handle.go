@@ -38,6 +38,22 @@ func (h *Handle) Update(fn func(*State) error) error {
 	return nil
 }
 
+// UpdateNetwork changes the network plan template of the container
+// (network connect and disconnect): the one part of Config, besides the
+// name, that changes after create. The spec is not touched.
+func (h *Handle) UpdateNetwork(fn func(*Config) error) error {
+	cfg := h.Config
+	if err := fn(&cfg); err != nil {
+		return err
+	}
+	cfg.ID, cfg.Name, cfg.Spec = h.Config.ID, h.Config.Name, h.Config.Spec
+	if err := writeJSON(filepath.Join(h.s.Dir(h.ID()), configFile), &cfg, durable); err != nil {
+		return err
+	}
+	h.Config = cfg
+	return nil
+}
+
 // Rename gives the container a new name, reserving it first so that the
 // container never has no name.
 func (h *Handle) Rename(name string) error {

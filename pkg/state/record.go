@@ -4,6 +4,8 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/hutchctr/hutch/pkg/network"
 )
 
 // Config is a container's immutable configuration, written once at create
@@ -45,6 +47,13 @@ type Config struct {
 	// Mounts lists the destinations of the user's mounts (-v, --tmpfs,
 	// --mount), for listings that must not read the whole spec.
 	Mounts []string `json:"mounts,omitempty"`
+	// Network is the container's network plan template (its attachments,
+	// ports, DNS settings) when it has its own network namespace wired to
+	// networks; nil for --network none, host and container:.
+	Network *network.Plan `json:"network,omitempty"`
+	// NetworkFrom is the container whose network namespace this one
+	// joins (--network container:NAME).
+	NetworkFrom string `json:"networkFrom,omitempty"`
 	// Spec is the runtime-spec template built at create; the engine
 	// completes it at start. It is kept in its own file (spec.json), read
 	// only by LoadSpec: listing 200 containers must not decode 200 specs.
@@ -70,6 +79,10 @@ type State struct {
 	OOMKilled  bool `json:"oomKilled,omitempty"`
 	// Error is why the last start failed, in words for the user.
 	Error string `json:"error,omitempty"`
+	// Networks and Ports are the container's attachments (with their
+	// addresses) and published ports while it runs.
+	Networks []network.Attachment  `json:"networks,omitempty"`
+	Ports    []network.PortMapping `json:"ports,omitempty"`
 	// Mountpoint is where storage mounted the rootfs while it is mounted.
 	Mountpoint   string `json:"mountpoint,omitempty"`
 	RestartCount int    `json:"restartCount,omitempty"`

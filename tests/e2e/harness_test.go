@@ -58,14 +58,30 @@ type hutchEnv struct {
 	// baseline is storage as it was right after the fixture was loaded;
 	// the cleanup checks that nothing was added to it.
 	baseline *storageState
+	// ns is the test's own network namespace (root); hutch runs in it.
+	ns *netNS
 }
 
 // newEnv prepares an empty installation and registers its cleanup, which
 // removes every container and then checks that nothing leaked (see leaks).
 func newEnv(t *testing.T) *hutchEnv {
 	t.Helper()
+	return newEnvNet(t, true)
+}
+
+// newEnvNet is newEnv; without privateNet, root hutch runs in the lane's
+// network namespace (to reach servers on its loopback) and its containers
+// must not use bridge networks (see regEnv).
+func newEnvNet(t *testing.T, privateNet bool) *hutchEnv {
+	t.Helper()
 	dir := t.TempDir()
 	h := &hutchEnv{dir: dir, root: filepath.Join(dir, "root"), runroot: filepath.Join(dir, "run")}
+	if privateNet && !rootless() {
+		// Root hutch puts its bridge, addresses and firewall table in the
+		// namespace it runs in: each test gets its own, inside the lane's
+		// (made first, so that it is removed after the test's cleanup).
+		h.ns = newNetNS(t, "hutch")
+	}
 	sub := map[string]string{"HOME": "home", "XDG_RUNTIME_DIR": "xdg-run", "XDG_DATA_HOME": "xdg-data",
 		"XDG_CONFIG_HOME": "xdg-config", "TMPDIR": "tmp"}
 	h.env = []string{"PATH=" + hostPath, "LANG=C.UTF-8"}
@@ -113,6 +129,11 @@ func (h *hutchEnv) command(ctx context.Context, args ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, os.Getenv(binaryEnv), full...)
 	c.Env = append([]string(nil), h.env...)
 	c.Dir = h.dir
+	if h.ns != nil {
+		prefix := h.ns.enterArgs()
+		c.Args = append(prefix, c.Args...)
+		c.Path = "/usr/bin/nsenter"
+	}
 	// A detached child (the monitor) that kept hutch's stdout open would make
 	// `id=$(hutch run -d ...)` hang in a shell: Wait gives up after this delay
 	// and the result reports it.

@@ -33,7 +33,11 @@ type regEnv struct {
 // newRegEnv is newEnv with a private configuration directory.
 func newRegEnv(t *testing.T) *regEnv {
 	t.Helper()
-	e := &regEnv{hutchEnv: newEnv(t)}
+	// The registries listen on the lane's loopback: hutch stays in the
+	// lane's network namespace, and its containers run without networks
+	// (command adds --network none), so that parallel tests never share a
+	// bridge there.
+	e := &regEnv{hutchEnv: newEnvNet(t, false)}
 	if rootless() {
 		e.cfg = filepath.Join(e.getenv("XDG_CONFIG_HOME"), "hutch")
 	} else {
@@ -71,6 +75,9 @@ func (e *regEnv) getenv(key string) string {
 
 // command is hutchEnv.command, in the /etc overlay for root.
 func (e *regEnv) command(ctx context.Context, args ...string) *exec.Cmd {
+	if len(args) > 0 && (args[0] == "run" || args[0] == "create") {
+		args = append([]string{args[0], "--network", "none"}, args[1:]...)
+	}
 	c := e.hutchEnv.command(ctx, args...)
 	e.wrap(c)
 	return c

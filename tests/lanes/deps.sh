@@ -12,8 +12,12 @@ source "$(dirname "$0")/common.sh"
 # util-linux: unshare, runuser, nsenter; iproute2: loopback in the lanes'
 # network namespaces; bash-completion: the completion test sources it;
 # docker-registry: the registry (distribution) the e2e registry tests and
-# the pull benchmark start on 127.0.0.1.
-packages=(uidmap busybox-static util-linux iproute2 procps slirp4netns bash-completion gcc libc6-dev make git docker-registry)
+# the pull benchmark start on 127.0.0.1; nftables: the networking tests
+# list hutch's rules (nft); socat: the UDP server in the networking tests'
+# image; iperf3: the network benchmarks (both copied from the host into
+# images with their libraries).
+packages=(uidmap busybox-static util-linux iproute2 procps slirp4netns bash-completion gcc libc6-dev make git docker-registry
+	nftables socat iperf3)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
