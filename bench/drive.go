@@ -77,6 +77,10 @@ func drive(ctx context.Context, o options, args []string, stdout io.Writer) erro
 		results, notes = append(results, rows...), n
 		killLeftovers(dir)
 	}
+	if o.runs("network") && ctx.Err() == nil {
+		results = append(results, networkPhase(ctx, o, filepath.Join(dir, "net"))...)
+		killLeftovers(dir)
+	}
 	if err := printTable(stdout, results); err != nil {
 		return err
 	}

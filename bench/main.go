@@ -22,10 +22,12 @@ type options struct {
 	skipRootless  bool
 	jsonOut       string
 	// suites are the benchmark groups to run: "containers" (run, ps,
-	// monitor memory) and "images" (pull, images).
+	// monitor memory), "images" (pull, images) and "network" (published
+	// port throughput, run --network bridge).
 	suites []string
 	params
 	imageParams
+	netParams
 
 	// role "rootless" marks the copy of this program that runuser starts;
 	// it benchmarks in dir with the tarball image and prints JSON.
@@ -57,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = drive(ctx, o, args, stdout)
 	case "rootless":
 		err = rootlessMain(ctx, o, stdout)
+	case "rootless-net":
+		err = netRootlessMain(ctx, o, stdout)
 	default:
 		err = fmt.Errorf("unknown role %q", o.role)
 	}
@@ -87,11 +91,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.warmup, "warmup", 2, "discarded warm-up rounds per tool")
 	fs.IntVar(&o.psCount, "ps", 200, "containers created for the ps -a benchmark")
 	fs.IntVar(&o.memCount, "mem", 10, "running containers per tool for the monitor-memory benchmark")
-	suites := fs.String("suites", "containers,images", "comma-separated benchmark groups: containers (run, ps, memory), images (pull, images)")
+	suites := fs.String("suites", "containers,images,network",
+		"comma-separated benchmark groups: containers (run, ps, memory), images (pull, images), network (iperf3, run --network bridge)")
 	fs.IntVar(&o.pullRounds, "pull-n", 3, "timed pulls per tool, each into empty storage")
 	fs.IntVar(&o.pullMB, "pull-mb", 200, "uncompressed size in MiB of the pull benchmark's image")
 	fs.IntVar(&o.pullLayers, "pull-layers", 4, "layers of the pull benchmark's image")
 	fs.IntVar(&o.manyImages, "images", 100, "images in storage for the images benchmark")
+	fs.IntVar(&o.netRounds, "net-rounds", 3, "iperf3 runs per path in the network benchmarks")
+	fs.IntVar(&o.netSeconds, "net-seconds", 3, "seconds of one iperf3 run")
 	fs.StringVar(&o.role, "role", "", "internal: the part of the run this process plays")
 	fs.StringVar(&o.dir, "dir", "", "internal: work directory of the rootless role")
 	fs.StringVar(&o.image, "image", "", "internal: image tarball of the rootless role")
@@ -106,13 +113,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprintln(stderr, "bench: -n and -mem must be at least 1, -warmup and -ps not negative")
 		return o, errors.New("usage")
 	}
-	if o.pullRounds < 1 || o.pullMB < 1 || o.pullLayers < 1 || o.manyImages < 1 {
-		fmt.Fprintln(stderr, "bench: -pull-n, -pull-mb, -pull-layers and -images must be at least 1")
+	if o.pullRounds < 1 || o.pullMB < 1 || o.pullLayers < 1 || o.manyImages < 1 || o.netRounds < 1 || o.netSeconds < 1 {
+		fmt.Fprintln(stderr, "bench: -pull-n, -pull-mb, -pull-layers, -images, -net-rounds and -net-seconds must be at least 1")
 		return o, errors.New("usage")
 	}
 	for _, s := range strings.Split(*suites, ",") {
-		if s != "containers" && s != "images" {
-			fmt.Fprintf(stderr, "bench: unknown suite %q in -suites (containers, images)\n", s)
+		if s != "containers" && s != "images" && s != "network" {
+			fmt.Fprintf(stderr, "bench: unknown suite %q in -suites (containers, images, network)\n", s)
 			return o, errors.New("usage")
 		}
 		o.suites = append(o.suites, s)

@@ -10,9 +10,10 @@ import (
 
 // Units of a Result's samples.
 const (
-	unitMS    = "ms"  // wall time in milliseconds
-	unitKiB   = "KiB" // memory in kibibytes
-	unitTimes = "x"   // a dimensionless factor
+	unitMS    = "ms"     // wall time in milliseconds
+	unitKiB   = "KiB"    // memory in kibibytes
+	unitTimes = "x"      // a dimensionless factor
+	unitGbps  = "Gbit/s" // throughput in gigabits per second
 )
 
 // Headline statistics of a Result.
@@ -27,10 +28,11 @@ type Series struct {
 	Err     string    `json:"error,omitempty"`
 }
 
-// Goal is the target a Result is judged against. Max == 0 marks an
-// informational row.
+// Goal is the target a Result is judged against: at most Max (timings,
+// memory) or at least Min (throughput). Both zero mark an informational row.
 type Goal struct {
 	Max float64 `json:"max,omitempty"`
+	Min float64 `json:"min,omitempty"`
 	// Of says what is compared with Max: "ratio" (hutch / podman) or "hutch"
 	// (hutch's own value, for rows that compare hutch with itself).
 	Of string `json:"of,omitempty"`
@@ -110,21 +112,25 @@ func (r Result) ratio() float64 {
 
 // goalText describes the goal and whether this run met it.
 func (r Result) goalText() string {
-	if r.Goal.Max == 0 {
+	if r.Goal.Max == 0 && r.Goal.Min == 0 {
 		return "(info)"
 	}
 	v, what := r.ratio(), "ratio"
 	if r.Goal.Of == "hutch" {
 		v, what = r.headline(r.Hutch), "hutch"
 	}
+	op, bound, missed := "<=", r.Goal.Max, v > r.Goal.Max
+	if r.Goal.Min != 0 {
+		op, bound, missed = ">=", r.Goal.Min, v < r.Goal.Min
+	}
 	verdict := "met"
 	switch {
 	case math.IsNaN(v):
 		verdict = "n/a"
-	case v > r.Goal.Max:
+	case missed:
 		verdict = "MISSED"
 	}
-	return fmt.Sprintf("%s <= %.2f: %s", what, r.Goal.Max, verdict)
+	return fmt.Sprintf("%s %s %.2f: %s", what, op, bound, verdict)
 }
 
 // cell formats one tool's column: the headline value, with the p90 for
@@ -152,6 +158,8 @@ func formatValue(v float64, unit string) string {
 		return fmt.Sprintf("%.1f ms", v)
 	case unitKiB:
 		return fmt.Sprintf("%.0f KiB", v)
+	case unitGbps:
+		return fmt.Sprintf("%.2f Gbit/s", v)
 	}
 	return fmt.Sprintf("%.2f%s", v, unit)
 }

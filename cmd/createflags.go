@@ -81,6 +81,7 @@ func addNetworkFlags(c *cobra.Command, o *engine.CreateOptions) {
 	fs.StringSliceVar(&o.AddHosts, "add-host", nil, "add an /etc/hosts line: NAME:IP, or NAME:host-gateway (repeatable)")
 	fs.StringArrayVarP(&o.Publish, "publish", "p", nil, "publish ports: [IP:][HOSTPORT:]PORT[/tcp|/udp], ranges like 8000-8010:80-90 (repeatable)")
 	fs.BoolVarP(&o.PublishAll, "publish-all", "P", false, "publish the image's exposed ports on free host ports")
+	fs.StringArrayVar(&o.NetworkOpts, "network-opt", nil, "networking option: allow_host_loopback=true (rootless: reach the host's 127.0.0.1 at 10.0.2.2)")
 }
 
 // completeNetwork completes --network (netCompleter.mode), with live

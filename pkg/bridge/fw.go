@@ -21,12 +21,14 @@ const TableName = "hutch"
 //	prerouting  nat hook prerouting  -100: fib daddr type local jump ports
 //	output      nat hook output      -100: fib daddr type local jump ports
 //	postrouting nat hook postrouting  100: jump masq
-//	forward     filter hook forward     0: jump internal; ct status dnat accept; jump isolate
+//	forward     filter hook forward     0: jump hostloop; jump internal; ct status dnat accept; jump isolate
 //	redirects   filter hook output      0: no ICMP redirects out of a bridge
 //	ports       per container: DNAT of its published ports             (ctr:<id>)
 //	masq        per network: masquerade out, of 127/8 sources and hairpins (net:<name>)
 //	internal    per internal network: drop forwarding into or out of it (net:<name>)
 //	isolate     per network: drop forwarding to another hutch bridge      (net:<name>)
+//	hostloop    rootless only: slirp4netns's host-loopback address is     (guard)
+//	            dropped, except for containers that allow it          (ctr:<id> hostloop)
 //	bridges     set of the bridges' names
 //
 // The base chains hold only these fixed rules; everything that changes is
@@ -41,10 +43,11 @@ const (
 	chainMasq        = "masq"
 	chainInternal    = "internal"
 	chainIsolate     = "isolate"
+	chainHostLoop    = "hostloop"
 	setBridges       = "bridges"
 )
 
-var regularChains = []string{chainPorts, chainMasq, chainInternal, chainIsolate}
+var regularChains = []string{chainPorts, chainMasq, chainInternal, chainIsolate, chainHostLoop}
 
 // Owner tags in rule comments.
 const (
@@ -146,6 +149,7 @@ func ensureBase(c *nftables.Conn) (*fwState, error) {
 	add(chainPrerouting, matchLocalDest(), []expr.Any{jump(chainPorts)})
 	add(chainOutput, matchLocalDest(), []expr.Any{jump(chainPorts)})
 	add(chainPostrouting, []expr.Any{jump(chainMasq)})
+	add(chainForward, []expr.Any{jump(chainHostLoop)})
 	add(chainForward, []expr.Any{jump(chainInternal)})
 	add(chainForward, matchDNATed(), []expr.Any{verdict(expr.VerdictAccept)})
 	add(chainForward, []expr.Any{jump(chainIsolate)})

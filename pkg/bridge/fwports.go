@@ -156,9 +156,13 @@ func (n *Namespace) Unpublish(containerID string) error {
 	return err
 }
 
-// Reconcile deletes the port rules of containers that are not alive and
-// returns their IDs.
+// Reconcile deletes the port rules and host-loopback exceptions of
+// containers that are not alive and returns the IDs whose ports it
+// deleted.
 func (n *Namespace) Reconcile(alive func(containerID string) bool) ([]string, error) {
+	if _, err := n.deleteHostLoop(func(id string) bool { return !alive(id) }); err != nil {
+		return nil, err
+	}
 	return n.deletePorts(func(id string) bool { return !alive(id) })
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,6 +48,16 @@ type File struct {
 	Registries []Registry `yaml:"registries"`
 	// Policy is the signature policy (evaluated by pkg/signature).
 	Policy Policy `yaml:"policy"`
+	// Network configures container networking.
+	Network NetworkConfig `yaml:"network"`
+}
+
+// NetworkConfig is hutch.yaml's network section.
+type NetworkConfig struct {
+	// DefaultSubnet is the default network's subnet (default
+	// 10.88.0.0/16). A change applies once no container uses the default
+	// network.
+	DefaultSubnet string `yaml:"default-subnet"`
 }
 
 // Registry configures the endpoints of the images whose name starts with
@@ -161,6 +172,12 @@ func (f *File) normalize(dir string) error {
 	}
 	if err := checkRegistries(f.Registries); err != nil {
 		return err
+	}
+	if s := f.Network.DefaultSubnet; s != "" {
+		p, err := netip.ParsePrefix(s)
+		if err != nil || p.Masked() != p {
+			return fmt.Errorf("network: default-subnet: %q is not a subnet such as 10.88.0.0/16", s)
+		}
 	}
 	return f.Policy.normalize(dir)
 }

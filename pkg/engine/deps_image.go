@@ -13,7 +13,9 @@ import (
 // re-executes the process the first time) and opens containers/storage.
 func (e *Engine) openRealImages(ctx context.Context) (imageStore, error) {
 	if e.paths.Rootless {
-		if err := slirp.EnsureJoined(ctx, slirp.Options{RunDir: e.paths.Run, Version: version.Version}); err != nil {
+		if err := slirp.EnsureJoined(ctx, slirp.Options{RunDir: e.paths.Run, Version: version.Version,
+			// Per container, the holder's firewall decides (pkg/bridge).
+			AllowHostLoopback: true}); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -105,4 +106,17 @@ func (e *Engine) joinedNetNS(h *state.Handle) (string, error) {
 		}
 	}
 	return "/proc/" + strconv.Itoa(other.State.Pid) + "/ns/net", nil
+}
+
+// defaultSubnet is hutch.yaml's network.default-subnet; invalid means the
+// built-in 10.88.0.0/16.
+func (e *Engine) defaultSubnet() (netip.Prefix, error) {
+	if e.file == nil {
+		return netip.Prefix{}, nil
+	}
+	f, err := e.file()
+	if err != nil || f.Network.DefaultSubnet == "" {
+		return netip.Prefix{}, err
+	}
+	return netip.ParsePrefix(f.Network.DefaultSubnet)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 
@@ -37,6 +38,7 @@ type Engine struct {
 	netMgr    *network.Manager // opened by networks()
 	hostNetNS string
 	logins    loginStore
+	file      func() (*config.File, error) // hutch.yaml, read once
 }
 
 // New opens the engine: it resolves hutch's directories and opens the
@@ -55,6 +57,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	quietLibraries(opts.LogLevel)
 	e := &Engine{paths: p, opts: opts, state: st}
+	e.file = sync.OnceValues(func() (*config.File, error) { return config.Load(p.ConfigFile) })
 	wireReal(e)
 	return e, nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
@@ -55,11 +56,16 @@ func (e *Engine) networkSettings(ctx context.Context, id, name, hostname string,
 		if err := parsePorts(ns.plan, o, img); err != nil {
 			return nil, err
 		}
+		if err := parseNetworkOpts(ns.plan, o.NetworkOpts); err != nil {
+			return nil, err
+		}
 	}
 	if ns.mode != netBridge {
 		switch {
 		case len(o.Publish) > 0 || o.PublishAll:
 			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "publishing ports needs a bridge network, not --network %s", mode)
+		case len(o.NetworkOpts) > 0:
+			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "--network-opt needs a bridge network, not --network %s", mode)
 		case o.IP != "" || o.MAC != "" || len(o.Aliases) > 0:
 			return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "--ip, --mac-address and --network-alias need a bridge network, not --network %s", mode)
 		}
@@ -81,7 +87,10 @@ func (e *Engine) attachNetworks(p *network.Plan, list string, o CreateOptions) e
 		name = strings.TrimSpace(name)
 		var n *network.Network
 		if name == netBridge || name == network.DefaultName {
-			n, err = store.Default(netip.Prefix{})
+			var sub netip.Prefix
+			if sub, err = e.defaultSubnet(); err == nil {
+				n, err = store.Default(sub)
+			}
 		} else {
 			n, err = store.Get(name)
 		}
@@ -162,6 +171,30 @@ func parseDNSAndHosts(p *network.Plan, o CreateOptions) error {
 			return err
 		}
 		p.ExtraHosts = append(p.ExtraHosts, h)
+	}
+	return nil
+}
+
+// parseNetworkOpts applies --network-opt KEY=VALUE settings to the plan.
+func parseNetworkOpts(p *network.Plan, opts []string) error {
+	for _, o := range opts {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "--network-opt %q: want KEY=VALUE", o)
+		}
+		switch k {
+		case "allow_host_loopback":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "--network-opt %q: want true or false", o)
+			}
+			if b && !p.Rootless {
+				return errdefs.Errorf(errdefs.ErrInvalidArgument, "--network-opt allow_host_loopback is for rootless containers, whose host is reached through slirp4netns; as root the host is the bridge's gateway")
+			}
+			p.AllowHostLoopback = b
+		default:
+			return errdefs.Errorf(errdefs.ErrInvalidArgument, "--network-opt %q: unknown option (allow_host_loopback)", o)
+		}
 	}
 	return nil
 }

@@ -101,7 +101,11 @@ func (e *Engine) CreateNetwork(ctx context.Context, o NetworkCreateOptions) (str
 	}
 	// Subnets are checked against the default network's: make sure it
 	// exists, as it does implicitly for the user.
-	if _, err := mgr.Store.Default(netip.Prefix{}); err != nil {
+	sub, err := e.defaultSubnet()
+	if err != nil {
+		return "", err
+	}
+	if _, err := mgr.Store.Default(sub); err != nil {
 		return "", err
 	}
 	created, err := mgr.CreateNetwork(n, hostNS, e.paths.Rootless)
@@ -208,7 +212,11 @@ func (e *Engine) networkStore() (*network.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Default(netip.Prefix{}); err != nil {
+	sub, err := e.defaultSubnet()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Default(sub); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -36,15 +36,18 @@ type CreateOptions struct {
 	// exposed ports on free host ports.
 	Publish    []string
 	PublishAll bool
-	ReadOnly   bool
-	Volumes    []string // -v HOST:CTR[:ro|rw]
-	Tmpfs      []string // --tmpfs PATH[:opts]
-	Mounts     []string // --mount type=bind|tmpfs,...
-	Init       bool     // --init
-	Stdin      bool     // -i
-	Terminal   bool     // -t
-	AutoRemove bool     // --rm
-	StopSignal string
+	// NetworkOpts are --network-opt KEY=VALUE settings of the container's
+	// networking: allow_host_loopback=true|false (rootless).
+	NetworkOpts []string
+	ReadOnly    bool
+	Volumes     []string // -v HOST:CTR[:ro|rw]
+	Tmpfs       []string // --tmpfs PATH[:opts]
+	Mounts      []string // --mount type=bind|tmpfs,...
+	Init        bool     // --init
+	Stdin       bool     // -i
+	Terminal    bool     // -t
+	AutoRemove  bool     // --rm
+	StopSignal  string
 	// StopTimeout is the default for stop's -t, in seconds; nil means 10.
 	StopTimeout *uint
 	// Pull is the pull policy: missing (the default), always, never or

@@ -43,6 +43,11 @@ type Plan struct {
 	// them; 0: the network's mtu option, else the kernel's 1500 (root) or
 	// slirp4netns's 65520 (rootless).
 	MTU int `json:"mtu,omitempty"`
+	// AllowHostLoopback lets a rootless container reach the host's
+	// loopback through slirp4netns's SlirpHost address
+	// (--network-opt allow_host_loopback=true); without it the holder's
+	// firewall drops that traffic.
+	AllowHostLoopback bool `json:"allow_host_loopback,omitempty"`
 }
 
 // Attachment is the container on one network.

@@ -75,6 +75,9 @@ func (s *setup) run(ctx context.Context, nets []*Network) error {
 			return err
 		}
 	}
+	if err := s.allowHostLoopback(); err != nil {
+		return err
+	}
 	if err := s.publish(ctx, nets); err != nil {
 		return err
 	}
@@ -159,6 +162,12 @@ func (s *setup) ensureNetwork(n *Network) error {
 		return err
 	}
 	defer l.Unlock()
+	if s.p.Rootless {
+		// Before the first container on the bridge can send anything.
+		if err := s.host.GuardHostLoopback(SlirpHost); err != nil {
+			return err
+		}
+	}
 	if err := s.host.EnsureBridge(bridge.BridgeConfig{Name: n.Interface, Addrs: n.Gateways(), MTU: s.mtu(n)}); err != nil {
 		return err
 	}
@@ -167,6 +176,26 @@ func (s *setup) ensureNetwork(n *Network) error {
 		subnets = append(subnets, sub.Subnet)
 	}
 	return s.host.EnsureNetworkRules(bridge.NetworkRules{Network: n.Name, Bridge: n.Interface, Subnets: subnets, Internal: n.Internal})
+}
+
+// allowHostLoopback makes the holder's firewall let the container reach
+// the host's loopback, when its plan asks for it (rootless only).
+func (s *setup) allowHostLoopback() error {
+	if !s.p.Rootless || !s.p.AllowHostLoopback {
+		return nil
+	}
+	var addrs []netip.Addr
+	for _, a := range s.p.Attachments {
+		for _, p := range a.Addrs {
+			addrs = append(addrs, p.Addr())
+		}
+	}
+	if err := s.host.AllowHostLoopback(s.p.ContainerID, addrs, SlirpHost); err != nil {
+		return err
+	}
+	id := s.p.ContainerID
+	s.undo.add(func() { s.host.DisallowHostLoopback(id) })
+	return nil
 }
 
 func requestedMAC(a *Attachment) (net.HardwareAddr, error) {

@@ -29,6 +29,9 @@ func (m *Manager) Teardown(ctx context.Context, p *Plan) error {
 			errs = append(errs, host.Unpublish(p.ContainerID))
 		}
 	}
+	if p.Rootless && p.AllowHostLoopback && host != nil {
+		errs = append(errs, host.DisallowHostLoopback(p.ContainerID))
+	}
 	for _, a := range p.Attachments {
 		if host != nil {
 			errs = append(errs, host.DetachVeth(bridge.VethName(p.ContainerID, a.Network)))

@@ -30,8 +30,9 @@ type Options struct {
 	// AllowHostLoopback lets the holder's network namespace reach the
 	// host's loopback through slirp4netns's gateway (GatewayIP). A holder
 	// made with the other setting is replaced, which cuts the network of
-	// running containers: keep it fixed per user (hutch.yaml), not per
-	// container.
+	// running containers: keep it fixed. hutch always sets it, and the
+	// holder's firewall decides per container (pkg/bridge's
+	// GuardHostLoopback and AllowHostLoopback).
 	AllowHostLoopback bool
 }
 

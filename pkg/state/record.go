@@ -5,6 +5,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/hutchctr/hutch/pkg/cgroupsv2"
 	"github.com/hutchctr/hutch/pkg/network"
 )
 
@@ -83,6 +84,9 @@ type State struct {
 	// addresses) and published ports while it runs.
 	Networks []network.Attachment  `json:"networks,omitempty"`
 	Ports    []network.PortMapping `json:"ports,omitempty"`
+	// Cgroup is the container's control group while it runs (and until
+	// whoever cleans up after a crash removes it).
+	Cgroup *cgroupsv2.Ref `json:"cgroup,omitempty"`
 	// Mountpoint is where storage mounted the rootfs while it is mounted.
 	Mountpoint   string `json:"mountpoint,omitempty"`
 	RestartCount int    `json:"restartCount,omitempty"`

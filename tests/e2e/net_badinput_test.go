@@ -70,6 +70,8 @@ func TestNetBadInput(t *testing.T) {
 		{"malformed address", run("--network", "used", "--ip", "10.210.0.300"), 125, "10.210.0.300"},
 		{"malformed MAC address", run("--network", "used", "--mac-address", "zz:zz"), 125, "zz:zz"},
 		{"unknown network", run("--network", "nosuch"), 125, "nosuch"},
+		{"unknown --network-opt", run("--network-opt", "bogus=1"), 125, "bogus"},
+		{"--network-opt without a bridge", run("--network", "none", "--network-opt", "allow_host_loopback=true"), 125, "--network-opt"},
 		{"unknown container network", run("--network", "container:nosuch"), 125, "nosuch"},
 		{"malformed -p", run("-p", "abc"), 125, "abc"},
 		{"-p without a container port", run("-p", "8080:"), 125, "8080:"},
@@ -86,6 +88,8 @@ func TestNetBadInput(t *testing.T) {
 	}
 	if rootless() {
 		rows = append(rows, badRow{"privileged host port rootless", run("-p", "80:8080"), 125, "ip_unprivileged_port_start"})
+	} else {
+		rows = append(rows, badRow{"allow_host_loopback as root", run("--network-opt", "allow_host_loopback=true"), 125, "rootless"})
 	}
 	for _, tt := range rows {
 		t.Run(tt.name, func(t *testing.T) {

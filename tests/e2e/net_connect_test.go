@@ -217,4 +217,20 @@ func TestNetRootlessHostLoopback(t *testing.T) {
 	if r := n.fromContainer(t, "c", "10.0.2.2", port); r.Code == 0 || strings.Contains(r.Stdout, "from ") {
 		t.Errorf("a container reached the host's loopback through 10.0.2.2 without allow_host_loopback: %v", r)
 	}
+	// The exception is per container: one that asks reaches the host's
+	// 127.0.0.1 (slirp4netns connects from there), the other still not.
+	n.runDetached(t, sleeperArgs("open", "--network-opt", "allow_host_loopback=true")...)
+	n.ipIn(t, "open", defaultNet)
+	if r := n.fromContainer(t, "open", "10.0.2.2", port); r.Code != 0 || !strings.Contains(r.Stdout, "from 127.0.0.1:") {
+		t.Errorf("with allow_host_loopback=true the container should reach the host's loopback: %v", r)
+	}
+	if r := n.fromContainer(t, "c", "10.0.2.2", port); r.Code == 0 || strings.Contains(r.Stdout, "from ") {
+		t.Errorf("another container's allow_host_loopback opened the host's loopback to all: %v", r)
+	}
+	// Gone with the container: its address, reused, gets no exception.
+	n.ok(t, "rm", "-f", "-t", "0", "open")
+	n.runDetached(t, sleeperArgs("after")...)
+	if r := n.fromContainer(t, "after", "10.0.2.2", port); r.Code == 0 || strings.Contains(r.Stdout, "from ") {
+		t.Errorf("the exception outlived its container: %v", r)
+	}
 }

@@ -28,6 +28,9 @@ type regEnv struct {
 	cfg string
 	// stub is the overlay's upper lower layer, holding only hutch/ (root).
 	stub string
+	// networked: the test has a network namespace of its own and its
+	// containers get networks (else run and create get --network none).
+	networked bool
 }
 
 // newRegEnv is newEnv with a private configuration directory.
@@ -37,7 +40,14 @@ func newRegEnv(t *testing.T) *regEnv {
 	// lane's network namespace, and its containers run without networks
 	// (command adds --network none), so that parallel tests never share a
 	// bridge there.
-	e := &regEnv{hutchEnv: newEnvNet(t, false)}
+	return newConfigEnv(t, false)
+}
+
+// newConfigEnv is newEnvNet(t, networked) with a private configuration
+// directory.
+func newConfigEnv(t *testing.T, networked bool) *regEnv {
+	t.Helper()
+	e := &regEnv{hutchEnv: newEnvNet(t, networked), networked: networked}
 	if rootless() {
 		e.cfg = filepath.Join(e.getenv("XDG_CONFIG_HOME"), "hutch")
 	} else {
@@ -75,7 +85,7 @@ func (e *regEnv) getenv(key string) string {
 
 // command is hutchEnv.command, in the /etc overlay for root.
 func (e *regEnv) command(ctx context.Context, args ...string) *exec.Cmd {
-	if len(args) > 0 && (args[0] == "run" || args[0] == "create") {
+	if !e.networked && len(args) > 0 && (args[0] == "run" || args[0] == "create") {
 		args = append([]string{args[0], "--network", "none"}, args[1:]...)
 	}
 	c := e.hutchEnv.command(ctx, args...)
