@@ -1,6 +1,8 @@
 package cgroupsv2
 
 import (
+	"time"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
@@ -13,11 +15,18 @@ const (
 	LayoutNone = "none" // no cgroup of its own (rootless on v1 without limits)
 )
 
-// Managers (hutch.yaml's cgroup_manager; "" picks systemd when it is PID 1).
+// Managers (hutch.yaml's cgroup-manager; "" picks systemd when it is PID 1).
 const (
 	ManagerCgroupfs = "cgroupfs"
 	ManagerSystemd  = "systemd"
 )
+
+// ParentAnnotation is the spec annotation that carries --cgroup-parent
+// from the engine to the monitor.
+const ParentAnnotation = "io.hutch.cgroup-parent"
+
+// DefaultRoot is where the cgroup filesystems are mounted.
+const DefaultRoot = "/sys/fs/cgroup"
 
 // Options say where a container's cgroup goes.
 type Options struct {
@@ -64,16 +73,37 @@ type Stats struct {
 type Cgroup struct {
 	opts Options
 	ref  Ref
+	env  env
+	// v2 (cgroupfs): controllers are enabled in cgroup.subtree_control
+	// of every directory from enableFrom down to the container's parent.
+	enableFrom string
+	// none says why a LayoutNone cgroup has no directory (Check's error).
+	none noneReason
+	// mounts are the v1 hierarchies' mount points, by controller (unset
+	// for a cgroup from FromRef).
+	mounts map[string]string
+	// unit and slice are the systemd scope and its slice.
+	unit, slice string
+	// pending are the limits Create got under systemd: the scope exists
+	// only once Join gives it a pid.
+	pending *specs.LinuxResources
+	// timeout bounds the waits for freezing and for emptying.
+	timeout time.Duration
 }
 
 // New decides the layout and the cgroup's place for o without creating
 // anything. It fails only for bad options.
-func New(o Options) (*Cgroup, error) {
-	return nil, errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
-}
+func New(o Options) (*Cgroup, error) { return newCgroup(o, hostEnv()) }
 
 // FromRef returns the cgroup a Ref names (root is Options.Root).
-func FromRef(ref Ref, root string) *Cgroup { return &Cgroup{ref: ref, opts: Options{Root: root}} }
+func FromRef(ref Ref, root string) *Cgroup {
+	e := hostEnv()
+	o := Options{Root: root, Rootless: e.inUserNS()}
+	if ref.Unit != "" {
+		o.Manager = ManagerSystemd
+	}
+	return &Cgroup{ref: ref, opts: o, env: e, timeout: defaultTimeout}
+}
 
 // Check says whether r can be enforced for o on this host, before anything
 // is created: an error names the flag's controller and how to get it
@@ -81,58 +111,133 @@ func FromRef(ref Ref, root string) *Cgroup { return &Cgroup{ref: ref, opts: Opti
 // ErrNotImplemented for one the kernel lacks). A nil or empty r is always
 // fine.
 func Check(o Options, r *specs.LinuxResources) error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	if Empty(r) {
+		return nil
+	}
+	c, err := New(o)
+	if err != nil {
+		return err
+	}
+	return c.check(r)
+}
+
+// Empty reports whether r asks for no limit at all (device rules do not
+// count: hutch controls devices through the container's /dev).
+func Empty(r *specs.LinuxResources) bool {
+	return r == nil || len(wanted(r)) == 0
 }
 
 // Create makes the cgroup, enables the controllers r needs along its path
-// and writes r's limits. With LayoutNone it does nothing.
+// and writes r's limits. With LayoutNone it does nothing. Under systemd
+// the scope is made by Join, which needs the first pid; Create only checks
+// r.
 func (c *Cgroup) Create(r *specs.LinuxResources) error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	if err := c.check(r); err != nil {
+		return err
+	}
+	switch {
+	case c.ref.Layout == LayoutNone:
+		return nil
+	case c.systemd():
+		c.pending = r
+		return nil
+	case c.ref.Layout == LayoutV1:
+		return c.createV1(r)
+	}
+	return c.createV2(r)
 }
 
 // Join moves pid (and so its future children) into the cgroup.
 func (c *Cgroup) Join(pid int) error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	switch {
+	case c.ref.Layout == LayoutNone:
+		return nil
+	case c.systemd() && c.ref.Unit == "":
+		return c.startScope(pid)
+	}
+	return c.join(pid)
 }
 
 // Update writes r's limits to a live cgroup (hutch update). Fields left
 // nil keep their values.
 func (c *Cgroup) Update(r *specs.LinuxResources) error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	if Empty(r) {
+		return nil
+	}
+	if c.ref.Layout == LayoutNone {
+		return c.check(r)
+	}
+	if err := c.exists(); err != nil {
+		return err
+	}
+	return c.apply(r)
 }
 
 // Freeze stops every process of the cgroup and returns once they are
 // frozen; Thaw resumes them.
-func (c *Cgroup) Freeze() error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
-}
+func (c *Cgroup) Freeze() error { return c.setFrozen(true) }
 
 // Thaw resumes a frozen cgroup.
-func (c *Cgroup) Thaw() error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
-}
+func (c *Cgroup) Thaw() error { return c.setFrozen(false) }
 
 // Stats reads the cgroup's counters.
 func (c *Cgroup) Stats() (*Stats, error) {
-	return nil, errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	if err := c.exists(); err != nil {
+		return nil, err
+	}
+	if c.ref.Layout == LayoutV1 {
+		return c.statsV1()
+	}
+	return c.statsV2()
 }
 
 // OOMKills is how many processes of the cgroup the OOM killer killed
 // (memory.events oom_kill on v2, memory.oom_control oom_kill on v1).
 func (c *Cgroup) OOMKills() (uint64, error) {
-	return 0, errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	switch c.ref.Layout {
+	case LayoutNone:
+		return 0, nil
+	case LayoutV1:
+		return readKeyed(c.ref.Paths["memory"], "memory.oom_control", "oom_kill")
+	}
+	return readKeyed(c.ref.Paths[""], "memory.events", "oom_kill")
 }
 
 // Procs lists the pids in the cgroup (top, and Destroy's last resort).
 func (c *Cgroup) Procs() ([]int, error) {
-	return nil, errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	dir := c.procsDir()
+	if dir == "" {
+		return nil, nil
+	}
+	return readProcsTree(dir)
 }
 
 // Destroy removes the cgroup (and the systemd scope), killing what is left
 // in it. A cgroup already gone is no error.
 func (c *Cgroup) Destroy() error {
-	return errdefs.Errorf(errdefs.ErrNotImplemented, "cgroups: not implemented yet")
+	switch {
+	case c.ref.Layout == LayoutNone:
+		return nil
+	case c.ref.Layout == LayoutV1:
+		return c.destroyV1()
+	}
+	return c.destroyV2()
 }
 
 // Ref is what to store to find the cgroup again.
 func (c *Cgroup) Ref() Ref { return c.ref }
+
+// exists fails with ErrNotFound when the cgroup's directory is gone.
+func (c *Cgroup) exists() error {
+	if c.ref.Layout == LayoutNone {
+		return errdefs.Errorf(errdefs.ErrNotFound, "the container has no cgroup of its own")
+	}
+	dir := c.procsDir()
+	if dir == "" {
+		return errdefs.Errorf(errdefs.ErrNotFound, "the container's cgroup has no directory")
+	}
+	if err := statDir(dir); err != nil {
+		return err
+	}
+	return nil
+}

@@ -50,6 +50,10 @@ type File struct {
 	Policy Policy `yaml:"policy"`
 	// Network configures container networking.
 	Network NetworkConfig `yaml:"network"`
+	// CgroupManager makes containers' cgroups: "cgroupfs" (directories
+	// written directly), "systemd" (transient scopes over D-Bus, cgroup
+	// v2 only), or "" to use systemd when it is PID 1.
+	CgroupManager string `yaml:"cgroup-manager"`
 }
 
 // NetworkConfig is hutch.yaml's network section.
@@ -178,6 +182,11 @@ func (f *File) normalize(dir string) error {
 		if err != nil || p.Masked() != p {
 			return fmt.Errorf("network: default-subnet: %q is not a subnet such as 10.88.0.0/16", s)
 		}
+	}
+	switch f.CgroupManager {
+	case "", "cgroupfs", "systemd":
+	default:
+		return fmt.Errorf("cgroup-manager: %q is neither cgroupfs nor systemd", f.CgroupManager)
 	}
 	return f.Policy.normalize(dir)
 }

@@ -74,6 +74,11 @@ policy:
 			f.UnqualifiedSearchRegistries = []string{}
 			return f
 		}},
+		{"cgroup manager", "cgroup-manager: systemd\n", func(dir string) *File {
+			f := defaults(dir)
+			f.CgroupManager = "systemd"
+			return f
+		}},
 		{"relative certs dir", "certs-dir: certs\n", func(dir string) *File {
 			f := defaults(dir)
 			f.CertsDir = filepath.Join(dir, "certs")
@@ -126,6 +131,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad policy type", "policy: {scopes: {a.io: {type: signed}}}\n", `policy.scopes["a.io"].type`},
 		{"sigstore without key", "policy: {scopes: {a.io: {type: sigstore-signed}}}\n", `policy.scopes["a.io"].key`},
 		{"key on accept", "policy: {scopes: {a.io: {type: accept, key: k}}}\n", `policy.scopes["a.io"].key`},
+		{"bad cgroup manager", "cgroup-manager: upstart\n", `cgroup-manager: "upstart" is neither cgroupfs nor systemd`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

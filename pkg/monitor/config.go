@@ -44,6 +44,9 @@ type Config struct {
 	// LogLevel is hutch's --log-level for the monitor's own diagnostics
 	// (monitor.log in the container's directory): debug, info, warn, error.
 	LogLevel string `json:"logLevel,omitempty"`
+	// CgroupManager is hutch.yaml's cgroup-manager: cgroupfs, systemd, or
+	// "" to use systemd when it is PID 1.
+	CgroupManager string `json:"cgroupManager,omitempty"`
 
 	// env is added to the monitor's environment; tests select a fake
 	// runtime with it.

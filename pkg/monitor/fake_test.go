@@ -95,6 +95,15 @@ func (fakeRuntime) Start(cfg ns.Config) (initProcess, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	if cfg.Place != nil { // the process waits for "go": as ns's init waits for its bootstrap
+		if err := cfg.Place(cmd.Process.Pid); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			goW.Close()
+			errnoR.Close()
+			return nil, err
+		}
+	}
 	return f, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hutchctr/hutch/pkg/cgroupsv2"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/ns"
 	"github.com/hutchctr/hutch/pkg/state"
@@ -39,6 +40,8 @@ type monitor struct {
 	store *state.Store
 	// net is the container's network while it runs (nil: none).
 	net *wiring
+	// cgroup is the container's cgroup while it runs (nil: none).
+	cgroup *cgroupsv2.Cgroup
 }
 
 // run is the monitor's whole life; it returns the process's exit code.
@@ -73,6 +76,7 @@ func (m *monitor) run(first net.Conn) int {
 			proc.Wait()
 			s.relay.drain(drainIdle, drainLimit)
 		}
+		m.releaseCgroup()
 		s.closeLog(m.log)
 		// A container in the wrong state belongs to whoever put it there
 		// (an rm under way): its rootfs is not the monitor's to clean up.
@@ -121,7 +125,9 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 	if st := h.State.Status; st != state.Created && st != state.Exited {
 		return nil, 125, &wrongStateError{fmt.Errorf("container %s is %s, cannot start it: %w", shortID(m.cfg.ID), st, errdefs.ErrConflict)}
 	}
-	proc, err := m.rt.Start(s.nsConfig())
+	cfg := s.nsConfig()
+	cfg.Place = m.placer(s.spec)
+	proc, err := m.rt.Start(cfg)
 	s.closeChildEnds()
 	if err != nil {
 		m.updateError(h, err)
@@ -138,7 +144,7 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 		m.unwire(m.net)
 		return proc, 125, err
 	}
-	if err := recordRunning(h, proc.Pid()); err != nil {
+	if err := recordRunning(h, proc.Pid(), m.cgroupRef()); err != nil {
 		unix.Kill(proc.Pid(), unix.SIGKILL) // it has not exec'd: nothing of the user's is lost
 		return proc, 125, err
 	}
@@ -153,7 +159,8 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 	}
 	m.unwire(m.net)
 	m.net = nil
-	if uerr := recordExited(h, code, 0, msg); uerr != nil {
+	proc.Wait() // init exits after a failed execve: reaped, it leaves the cgroup empty
+	if uerr := recordExited(h, code, 0, msg, m.releaseCgroup()); uerr != nil {
 		m.log.Error("record exit", "err", uerr)
 	}
 	return proc, code, &launchError{msg: msg, cause: err}
@@ -198,7 +205,7 @@ func (m *monitor) supervise(s *session, proc initProcess) int {
 	// addresses and ports are free for the next one.
 	m.unwire(m.net)
 	m.net = nil
-	if err := m.recordExit(code, sig); err != nil {
+	if err := m.recordExit(code, sig, m.releaseCgroup()); err != nil {
 		m.log.Error("record exit", "err", err)
 	}
 	reapOrphans()
@@ -209,13 +216,13 @@ func (m *monitor) supervise(s *session, proc initProcess) int {
 // recordExit records the end of the container and, for --rm, removes it:
 // the whole container is its record's directory (the rootfs's upper layer
 // included), so this needs neither storage nor another process.
-func (m *monitor) recordExit(code, sig int) error {
+func (m *monitor) recordExit(code, sig int, end cgroupEnd) error {
 	h, err := m.store.Lock(m.cfg.ID)
 	if err != nil {
 		return err // removed meanwhile (rm -f): nothing to record
 	}
 	defer h.Unlock()
-	if err := recordExited(h, code, sig, ""); err != nil || !h.Config.AutoRemove {
+	if err := recordExited(h, code, sig, "", end); err != nil || !h.Config.AutoRemove {
 		return err
 	}
 	if err := h.Update(func(s *state.State) error { s.Status = state.Removing; return nil }); err != nil {
@@ -224,7 +231,7 @@ func (m *monitor) recordExit(code, sig int) error {
 	return h.Delete()
 }
 
-func recordRunning(h *state.Handle, pid int) error {
+func recordRunning(h *state.Handle, pid int, cg *cgroupsv2.Ref) error {
 	start, err := pidStart(pid)
 	if err != nil {
 		return err
@@ -234,17 +241,20 @@ func recordRunning(h *state.Handle, pid int) error {
 		s.Pid, s.PidStart, s.MonitorPid = pid, start, os.Getpid()
 		s.StartedAt = time.Now().UTC()
 		s.ExitCode, s.ExitSignal, s.OOMKilled, s.Error = 0, 0, false, ""
+		s.Cgroup = cg
 		return nil
 	})
 }
 
-// recordExited records the end of the container. Stopping and Paused may
-// move to Exited too; an Exited record (reconciled by another command
-// meanwhile) is rewritten with the real code.
-func recordExited(h *state.Handle, code, sig int, msg string) error {
+// recordExited records the end of the container, and what its cgroup
+// said. Stopping and Paused may move to Exited too; an Exited record
+// (reconciled by another command meanwhile) is rewritten with the real
+// code.
+func recordExited(h *state.Handle, code, sig int, msg string, end cgroupEnd) error {
 	return h.Update(func(s *state.State) error {
 		s.Status = state.Exited
 		s.ExitCode, s.ExitSignal, s.Error = code, sig, msg
+		s.OOMKilled, s.Cgroup = end.oomKilled, end.left
 		s.FinishedAt = time.Now().UTC()
 		s.Pid, s.PidStart, s.MonitorPid = 0, 0, 0
 		s.Networks, s.Ports = nil, nil

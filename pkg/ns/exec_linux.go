@@ -25,6 +25,11 @@ type ExecConfig struct {
 	// Detach lets the process outlive the caller (exec -d); otherwise it
 	// is killed when the caller dies.
 	Detach bool
+	// Place, when set, is called with the process's host pid once it is
+	// in the container's namespaces and before it does anything there:
+	// the caller moves it into the container's cgroup. An error stops the
+	// process and is StartExec's error.
+	Place func(pid int) error
 }
 
 // ExecProcess is a process started by StartExec.
@@ -59,6 +64,13 @@ func StartExec(cfg ExecConfig) (*ExecProcess, error) {
 		return nil, err
 	}
 	cmd := roleCmd("exec", pipes)
+	if cfg.Place != nil {
+		if err := setPassCred(pipes.sync, true); err != nil {
+			pipes.release()
+			return nil, err
+		}
+		cmd.Env = append(cmd.Env, placeEnv+"=1")
+	}
 	setStdio(cmd, cfg.Stdin, cfg.Stdout, cfg.Stderr)
 	// The fork is mandatory: only children enter a joined pid namespace.
 	nsenter.Prepare(cmd, nss, true, "")
@@ -74,6 +86,15 @@ func StartExec(cfg ExecConfig) (*ExecProcess, error) {
 	}
 	p := &ExecProcess{Pid: cmd.Process.Pid, waiter: w}
 	defer pipes.sync.close()
+	if cfg.Place != nil {
+		if err := placeExec(pipes.sync, cfg.Place); err != nil {
+			// Without a bootstrap the process reports an error and exits;
+			// its forking parent reaps it and exits too.
+			pipes.bootW.Close()
+			_, _ = w.wait()
+			return nil, err
+		}
+	}
 	if err := p.handshake(pipes, cfg.Process); err != nil {
 		var ie *InitError
 		if errors.As(err, &ie) {
@@ -150,6 +171,9 @@ func (p *ExecProcess) Wait() (int, error) {
 // constructor has joined the container's namespaces and forked.
 func ExecMain() int {
 	runtime.LockOSThread() // see InitMain
+	if err := sayHello(); err != nil {
+		return 125 // the parent sees EOF
+	}
 	c, boot, err := childBootstrap()
 	if err == nil && boot.Process == nil {
 		err = errors.New("bootstrap has no process")

@@ -40,6 +40,16 @@ func InitMain() int {
 func runInit(c *syncConn, boot *bootstrap) error {
 	spec := boot.Spec
 	proc := spec.Process
+	if boot.UnshareCgroup {
+		// Only now: the parent moved this process into the container's
+		// cgroup before it sent the bootstrap, so the namespace is rooted
+		// there (/proc/self/cgroup reads "0::/"). This thread is the one
+		// that execs, and execve keeps the caller's namespaces; it still
+		// has CAP_SYS_ADMIN, which the credentials step drops.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return step("unshare cgroup namespace", err)
+		}
+	}
 	rs := &rootfsSetup{rootfs: spec.Root.Path, plan: boot.Plan, cwd: proc.Cwd, console: proc.Terminal}
 	if err := rs.prepare(); err != nil {
 		return err

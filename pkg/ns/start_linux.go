@@ -30,6 +30,13 @@ type Config struct {
 	// Stdin, Stdout, Stderr are the container's stdio when
 	// Spec.Process.Terminal is false; nil means /dev/null.
 	Stdin, Stdout, Stderr *os.File
+	// Place, when set, is called with init's pid as soon as init exists,
+	// while it waits for its bootstrap and has done nothing yet: the
+	// monitor moves it into the container's cgroup there. Init then
+	// unshares its new cgroup namespace (rooted at that cgroup) before
+	// anything else, and everything it does counts against the limits.
+	// An error kills init and is Start's error.
+	Place func(pid int) error
 }
 
 // Init is a started container init, stopped just before execve of the
@@ -68,6 +75,7 @@ func Start(cfg Config) (*Init, error) {
 		return nil, err
 	}
 	defer closeNamespaces(joins)
+	flags, newCgroupNS := withoutCgroupNS(flags)
 	pipes, err := newChildPipes()
 	if err != nil {
 		return nil, err
@@ -92,7 +100,14 @@ func Start(cfg Config) (*Init, error) {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
 	i := &Init{Pid: cmd.Process.Pid, conn: pipes.sync, waiter: w}
-	if err := i.handshake(pipes, bootstrap{Spec: spec, Plan: plan}); err != nil {
+	if cfg.Place != nil {
+		if err := cfg.Place(i.Pid); err != nil {
+			pipes.bootW.Close()
+			i.abort()
+			return nil, err
+		}
+	}
+	if err := i.handshake(pipes, bootstrap{Spec: spec, Plan: plan, UnshareCgroup: newCgroupNS}); err != nil {
 		i.abort()
 		var ie *InitError
 		if errors.As(err, &ie) {
@@ -101,6 +116,15 @@ func Start(cfg Config) (*Init, error) {
 		return nil, err
 	}
 	return i, nil
+}
+
+// withoutCgroupNS takes a new cgroup namespace out of the clone flags:
+// cloned with it, init's namespace would be rooted at the monitor's
+// cgroup. Init unshares it once it is in the container's cgroup (see
+// Config.Place). A cgroup namespace joined by path is entered at clone
+// time as before.
+func withoutCgroupNS(flags uintptr) (uintptr, bool) {
+	return flags &^ unix.CLONE_NEWCGROUP, flags&unix.CLONE_NEWCGROUP != 0
 }
 
 // handshake sends the bootstrap and waits for init to be ready.

@@ -8,7 +8,14 @@ package ns
 //   -----------------------------                ------------------------
 //   socketpair(SEQPACKET) + pipe, clone ──────▶  fd 3: sync socket, made close-on-exec
 //                                                fd 4: bootstrap pipe
+//   [init] Config.Place(pid): the monitor
+//     moves init into the container's cgroup
+//                  ◀────────────────────────────  [exec, with ExecConfig.Place] msgHello,
+//                                                   received with SO_PASSCRED: the host pid
+//   [exec] ExecConfig.Place(pid)
 //   write bootstrap JSON, close ──────────────▶  read fd 4 to EOF
+//                                                [init] unshare(CLONE_NEWCGROUP) when
+//                                                the spec asks for a new cgroup ns
 //                                                [init] mounts, devices, pivot_root,
 //                                                masked paths, hostname
 //                                                rlimits
@@ -85,6 +92,10 @@ type bootstrap struct {
 	Plan *overlay.Plan `json:"plan,omitempty"`
 	// Process is set for an exec'd process.
 	Process *specs.Process `json:"process,omitempty"`
+	// UnshareCgroup asks init for a new cgroup namespace, taken first
+	// thing: the parent has placed init in the container's cgroup by the
+	// time the bootstrap arrives.
+	UnshareCgroup bool `json:"unshareCgroup,omitempty"`
 }
 
 // syncConn is one end of the sync socket.

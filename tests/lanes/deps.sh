@@ -15,9 +15,13 @@ source "$(dirname "$0")/common.sh"
 # the pull benchmark start on 127.0.0.1; nftables: the networking tests
 # list hutch's rules (nft); socat: the UDP server in the networking tests'
 # image; iperf3: the network benchmarks (both copied from the host into
-# images with their libraries).
+# images with their libraries); qemu-system-x86 and linux-image-amd64: the
+# vm lane boots Debian's kernel under qemu, with an initramfs made by cpio
+# and a scratch disk made by mkfs.ext4 (e2fsprogs); dbus-daemon: the
+# systemd cgroup manager's unit test talks to a fake systemd on a private
+# bus.
 packages=(uidmap busybox-static util-linux iproute2 procps slirp4netns bash-completion gcc libc6-dev make git docker-registry
-	nftables socat iperf3)
+	nftables socat iperf3 qemu-system-x86 linux-image-amd64 cpio e2fsprogs dbus-daemon)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
