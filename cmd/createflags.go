@@ -43,6 +43,7 @@ func addCreateFlags(c *cobra.Command, v *createFlags) {
 	fs.StringVar(&v.entrypoint, "entrypoint", "", "override the image's entrypoint (\"\" clears it)")
 	fs.StringArrayVarP(&v.labels, "label", "l", nil, "set a label: KEY=VALUE (repeatable)")
 	addNetworkFlags(c, o)
+	addResourceFlags(c, o)
 	fs.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
 	fs.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount: HOST-DIR:CONTAINER-DIR[:ro|rw] (repeatable)")
 	fs.StringArrayVar(&o.Tmpfs, "tmpfs", nil, "mount a tmpfs: CONTAINER-DIR[:OPTIONS] (repeatable)")

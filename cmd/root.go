@@ -64,7 +64,8 @@ func containerVerbs(f *Factory) []*cobra.Command {
 		newRunCmd(f, nil), newCreateCmd(f, nil), newStartCmd(f, nil), newStopCmd(f, nil),
 		newKillCmd(f, nil), newRestartCmd(f, nil), newRmCmd(f, nil), newLogsCmd(f, nil),
 		newExecCmd(f, nil), newAttachCmd(f, nil), newWaitCmd(f, nil), newRenameCmd(f, nil),
-		newPortCmd(f, nil),
+		newPortCmd(f, nil), newUpdateCmd(f, nil), newPauseCmd(f, nil), newUnpauseCmd(f, nil),
+		newStatsCmd(f, nil), newTopCmd(f, nil),
 	}
 }
 

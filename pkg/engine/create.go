@@ -180,6 +180,7 @@ func (e *Engine) buildConfig(ctx context.Context, id string, o CreateOptions, im
 		spec.WithMounts(e.etcMounts(id)...),
 		spec.WithMounts(mounts...),
 		spec.WithAnnotations(map[string]string{"io.hutch.name": name, "io.hutch.id": id}),
+		e.withResources(id, o),
 	}
 	if net.mode == netHost {
 		opts = append(opts, spec.WithHostNetwork())

@@ -100,5 +100,7 @@ type execProcess interface {
 
 // execRunner starts processes in running containers (ns.StartExec).
 type execRunner interface {
-	StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File, detach bool) (execProcess, error)
+	// place, if not nil, puts the new process in the container's cgroup
+	// before it runs anything.
+	StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File, detach bool, place func(pid int) error) (execProcess, error)
 }

@@ -44,6 +44,7 @@ func (r realPending) Launch(ctx context.Context, c launchConfig) (*started, erro
 		ID: c.ID, DataDir: r.e.paths.Data, RunDir: r.e.paths.Run, SpecPath: c.SpecPath,
 		NetworkPlan: c.NetworkPlan, Rootless: r.e.paths.Rootless,
 		Stdin: c.Stdin, Rows: c.Rows, Cols: c.Cols, LogLevel: r.e.opts.LogLevel,
+		CgroupManager: r.e.cgroupManager(),
 	})
 	if err != nil {
 		return nil, err
@@ -74,8 +75,8 @@ func (realClient) ReadLog(ctx context.Context, path string, o LogsOptions, stdou
 
 type realExec struct{}
 
-func (realExec) StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File, detach bool) (execProcess, error) {
-	proc, err := ns.StartExec(ns.ExecConfig{Pid: pid, Process: p, Stdin: stdio[0], Stdout: stdio[1], Stderr: stdio[2], Detach: detach})
+func (realExec) StartExec(ctx context.Context, pid int, p *specs.Process, stdio [3]*os.File, detach bool, place func(pid int) error) (execProcess, error) {
+	proc, err := ns.StartExec(ns.ExecConfig{Pid: pid, Process: p, Stdin: stdio[0], Stdout: stdio[1], Stderr: stdio[2], Detach: detach, Place: place})
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ type Engine struct {
 	netMgr    *network.Manager // opened by networks()
 	hostNetNS string
 	logins    loginStore
+	cg        cgroupBackend                // nil: pkg/cgroupsv2 (cgroups.go); tests set a fake
 	file      func() (*config.File, error) // hutch.yaml, read once
 }
 

@@ -146,6 +146,7 @@ func newTestEngine(t *testing.T) (*Engine, *fakeImages, *fakeMonitor) {
 	e.openImages = func(context.Context) (imageStore, error) { return imgs, nil }
 	mon := &fakeMonitor{e: e}
 	e.monitors = mon
+	e.cg = &fakeCgroups{} // cgroups_test.go: no host cgroups in unit tests
 	t.Cleanup(func() {
 		list, _ := st.List()
 		for _, c := range list {
@@ -177,6 +178,14 @@ func TestCreateBadInputLeavesNothing(t *testing.T) {
 		{"malformed publish", CreateOptions{Image: "busybox", Publish: []string{"80:80:80:80"}}, errdefs.ErrInvalidArgument},
 		{"ip outside subnet", CreateOptions{Image: "busybox", IP: "192.168.77.5"}, errdefs.ErrInvalidArgument},
 		{"publish without bridge", CreateOptions{Image: "busybox", Network: "none", Publish: []string{"80"}}, errdefs.ErrInvalidArgument},
+		{"memory below 6MB", CreateOptions{Image: "busybox", Resources: ResourceOptions{Memory: 1 << 20}}, errdefs.ErrInvalidArgument},
+		{"swap without memory", CreateOptions{Image: "busybox", Resources: ResourceOptions{MemorySwap: 64 << 20}}, errdefs.ErrInvalidArgument},
+		{"more cpus than the host", CreateOptions{Image: "busybox", Resources: ResourceOptions{CPUs: 4096}}, errdefs.ErrInvalidArgument},
+		{"bad cpuset", CreateOptions{Image: "busybox", Resources: ResourceOptions{CpusetCpus: "0-x"}}, errdefs.ErrInvalidArgument},
+		{"throttle of a character device", CreateOptions{Image: "busybox", Resources: ResourceOptions{DeviceReadBps: []ThrottleDevice{{"/dev/null", 1}}}}, errdefs.ErrInvalidArgument},
+		{"oom score out of range", CreateOptions{Image: "busybox", Resources: ResourceOptions{OOMScoreAdj: ptrTo(2000)}}, errdefs.ErrInvalidArgument},
+		{"blkio weight out of range", CreateOptions{Image: "busybox", Resources: ResourceOptions{BlkioWeight: 5}}, errdefs.ErrInvalidArgument},
+		{"bad cgroupns", CreateOptions{Image: "busybox", CgroupNS: "shared"}, errdefs.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

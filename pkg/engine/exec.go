@@ -43,7 +43,12 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := e.execer.StartExec(ctx, c.State.Pid, proc, stdio.files, o.Detach)
+	// The process counts against the container's limits, and top sees it.
+	var place func(int) error
+	if hasCgroup(c.State) {
+		place = e.cgroups().Open(*c.State.Cgroup).Join
+	}
+	p, err := e.execer.StartExec(ctx, c.State.Pid, proc, stdio.files, o.Detach, place)
 	closeStdio()
 	if err != nil {
 		stdio.stop()

@@ -55,6 +55,7 @@ func (e *Engine) Inspect(ctx context.Context, ref string) (*ContainerInspect, er
 		out.Config.WorkingDir = sp.Process.Cwd
 		out.Config.Cmd, out.Config.Entrypoint = cfg.Cmd, cfg.Entrypoint
 		out.HostConfig.ReadonlyRootfs = sp.Root.Readonly
+		inspectResources(out, sp, st)
 		for _, m := range sp.Mounts {
 			addInspectMount(out, m.Type, m.Source, m.Destination, m.Options)
 		}

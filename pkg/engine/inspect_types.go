@@ -40,6 +40,9 @@ type InspectState struct {
 	Error      string    `json:"Error"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	// CgroupPath is the container's cgroup while it runs, relative to the
+	// root of the hierarchy (v1: of the memory controller's).
+	CgroupPath string `json:"CgroupPath,omitempty"`
 }
 
 // InspectMount is one bind or tmpfs mount.
@@ -77,6 +80,40 @@ type InspectHostConfig struct {
 	CapAdd         []string          `json:"CapAdd"`
 	CapDrop        []string          `json:"CapDrop"`
 	Init           bool              `json:"Init"`
+	InspectResources
+}
+
+// InspectResources are the limits in a container's HostConfig. The Go
+// names are Podman's too (CpuShares, not CPUShares), so that templates
+// written for Podman ({{.HostConfig.CpuShares}}) work unchanged.
+//
+//nolint:revive // Podman's names
+type InspectResources struct {
+	Memory               int64                        `json:"Memory"`
+	MemoryReservation    int64                        `json:"MemoryReservation"`
+	MemorySwap           int64                        `json:"MemorySwap"`
+	NanoCpus             int64                        `json:"NanoCpus"`
+	CpuShares            uint64                       `json:"CpuShares"`
+	CpuPeriod            uint64                       `json:"CpuPeriod"`
+	CpuQuota             int64                        `json:"CpuQuota"`
+	CpusetCpus           string                       `json:"CpusetCpus"`
+	CpusetMems           string                       `json:"CpusetMems"`
+	PidsLimit            int64                        `json:"PidsLimit"`
+	BlkioWeight          uint16                       `json:"BlkioWeight"`
+	BlkioDeviceReadBps   []InspectBlkioThrottleDevice `json:"BlkioDeviceReadBps"`
+	BlkioDeviceWriteBps  []InspectBlkioThrottleDevice `json:"BlkioDeviceWriteBps"`
+	BlkioDeviceReadIOps  []InspectBlkioThrottleDevice `json:"BlkioDeviceReadIOps"`
+	BlkioDeviceWriteIOps []InspectBlkioThrottleDevice `json:"BlkioDeviceWriteIOps"`
+	OomScoreAdj          int                          `json:"OomScoreAdj"`
+	CgroupParent         string                       `json:"CgroupParent"`
+	// CgroupnsMode is "private" or "host".
+	CgroupnsMode string `json:"CgroupnsMode"`
+}
+
+// InspectBlkioThrottleDevice is one --device-*-bps/iops limit.
+type InspectBlkioThrottleDevice struct {
+	Path string `json:"Path"`
+	Rate uint64 `json:"Rate"`
 }
 
 // InspectNetSettings is the NetworkSettings section of ContainerInspect.

@@ -42,11 +42,19 @@ func (e *Engine) reconcile(ctx context.Context, c *state.Container) *state.Conta
 		return &h.Container // a monitor started meanwhile
 	}
 	killStale(h.State.Pid, h.State.PidStart)
+	// The monitor removes the cgroup at exit; after its death, we do.
+	cgErr := e.destroyCgroup(&h.Container)
+	if cgErr != nil {
+		logf(ctx, "reconcile %s: remove its cgroup: %v", c.Config.ID, cgErr)
+	}
 	err = h.Update(func(s *state.State) error {
 		s.Status = state.Exited
 		s.ExitCode = -1
 		s.FinishedAt = time.Now().UTC()
 		s.Error = "the container's monitor died; its exit code is unknown"
+		if cgErr == nil {
+			s.Cgroup = nil
+		}
 		return nil
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/state"
@@ -43,7 +44,12 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	if h.State.Status.Active() {
 		return errdefs.Errorf(errdefs.ErrConflict, "container %s was started again while being removed", h.Config.Name)
 	}
-	if err := h.Update(func(s *state.State) error { s.Status = state.Removing; return nil }); err != nil {
+	// A cgroup the monitor could not remove (it died, or was killed
+	// between recording the exit and cleaning up) goes with the record.
+	if err := e.destroyCgroup(&h.Container); err != nil {
+		return fmt.Errorf("remove container %s: its cgroup: %w", h.Config.Name, err)
+	}
+	if err := h.Update(func(s *state.State) error { s.Status = state.Removing; s.Cgroup = nil; return nil }); err != nil {
 		return err
 	}
 	return h.Delete()

@@ -102,6 +102,15 @@ func (e *Engine) prepareStart(ctx context.Context, imgs imageStore, id string) (
 	if err := e.startable(h); err != nil {
 		return nil, err
 	}
+	// A cgroup the last run left (its monitor died before removing it).
+	if err := e.destroyCgroup(&h.Container); err != nil {
+		return nil, fmt.Errorf("container %s: remove the cgroup its last run left: %w", h.Config.Name, err)
+	}
+	if h.State.Cgroup != nil {
+		if err := h.Update(func(s *state.State) error { s.Cgroup = nil; return nil }); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.state.LoadSpec(&h.Container); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) error {
 		h.Unlock()
 		return nil
 	}
+	before := h.State
 	if h.State.Status != state.Stopping {
 		if err := h.Update(func(s *state.State) error { s.Status = state.Stopping; return nil }); err != nil {
 			h.Unlock()
@@ -52,7 +53,9 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) error {
 		if err != nil {
 			sig = syscall.SIGTERM
 		}
-		if signalContainer(st, sig) == nil && e.waitMonitor(ctx, cfg.ID, wait) {
+		signalled := signalContainer(st, sig) == nil
+		e.thawAfterSignal(ctx, cfg.ID, before)
+		if signalled && e.waitMonitor(ctx, cfg.ID, wait) {
 			return nil
 		}
 	}
@@ -62,6 +65,7 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout *uint) error {
 // killAndWait SIGKILLs the container and waits for its monitor to finish.
 func (e *Engine) killAndWait(ctx context.Context, name, id string, st state.State) error {
 	signalContainer(st, syscall.SIGKILL)
+	e.thawAfterSignal(ctx, id, st)
 	if !e.waitMonitor(ctx, id, killWait) {
 		return fmt.Errorf("container %s did not exit within %s of SIGKILL", name, killWait)
 	}
@@ -82,7 +86,13 @@ func (e *Engine) Kill(ctx context.Context, ref string, sig string) error {
 	if !c.State.Status.Active() {
 		return errdefs.Errorf(errdefs.ErrConflict, "container %s is not running", c.Config.Name)
 	}
-	return signalContainer(c.State, s)
+	if err := signalContainer(c.State, s); err != nil {
+		return err
+	}
+	if s == syscall.SIGKILL {
+		e.thawAfterSignal(ctx, c.Config.ID, c.State)
+	}
+	return nil
 }
 
 // Restart stops (if running) and starts the container, detached.

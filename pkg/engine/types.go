@@ -54,6 +54,14 @@ type CreateOptions struct {
 	// newer (see pull.go); PullOptions configure the pull.
 	Pull        string
 	PullOptions PullOptions
+	// Resources are the cgroup limits and --oom-score-adj (resources.go).
+	Resources ResourceOptions
+	// CgroupParent is --cgroup-parent: where the container's cgroup goes
+	// ("" is hutch's default place).
+	CgroupParent string
+	// CgroupNS is --cgroupns: CgroupnsPrivate, CgroupnsHost, or "" for
+	// the host's default (private on cgroup v2, host on v1).
+	CgroupNS string
 }
 
 // Streams are the caller's stdio for attach-like operations.
