@@ -10,6 +10,7 @@ unformatted=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$unformatted" ] || lane_fail "$lane" "not gofmt-formatted: $unformatted"
 go vet -tags "$TAGS" ./... || lane_fail "$lane" "go vet failed"
 go vet -tags "e2e,$TAGS" ./tests/e2e || lane_fail "$lane" "go vet of tests/e2e failed"
+go vet -tags "vm,$TAGS" ./tests/vm || lane_fail "$lane" "go vet of tests/vm failed"
 rc_file=$(mktemp)
 trap 'rm -f "$rc_file"' EXIT
 status=0
