@@ -77,6 +77,10 @@ func drive(ctx context.Context, o options, args []string, stdout io.Writer) erro
 		results, notes = append(results, rows...), n
 		killLeftovers(dir)
 	}
+	if o.runs("cgroups") && ctx.Err() == nil {
+		results = append(results, cgroupsPhase(ctx, o, filepath.Join(dir, "cg"), image)...)
+		killLeftovers(dir)
+	}
 	if o.runs("network") && ctx.Err() == nil {
 		results = append(results, networkPhase(ctx, o, filepath.Join(dir, "net"))...)
 		killLeftovers(dir)

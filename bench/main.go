@@ -91,8 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.warmup, "warmup", 2, "discarded warm-up rounds per tool")
 	fs.IntVar(&o.psCount, "ps", 200, "containers created for the ps -a benchmark")
 	fs.IntVar(&o.memCount, "mem", 10, "running containers per tool for the monitor-memory benchmark")
-	suites := fs.String("suites", "containers,images,network",
-		"comma-separated benchmark groups: containers (run, ps, memory), images (pull, images), network (iperf3, run --network bridge)")
+	suites := fs.String("suites", "containers,images,cgroups,network",
+		"comma-separated benchmark groups: containers (run, ps, memory), images (pull, images), cgroups (run with limits, stats), network (iperf3, run --network bridge)")
 	fs.IntVar(&o.pullRounds, "pull-n", 3, "timed pulls per tool, each into empty storage")
 	fs.IntVar(&o.pullMB, "pull-mb", 200, "uncompressed size in MiB of the pull benchmark's image")
 	fs.IntVar(&o.pullLayers, "pull-layers", 4, "layers of the pull benchmark's image")
@@ -118,8 +118,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("usage")
 	}
 	for _, s := range strings.Split(*suites, ",") {
-		if s != "containers" && s != "images" && s != "network" {
-			fmt.Fprintf(stderr, "bench: unknown suite %q in -suites (containers, images, network)\n", s)
+		if s != "containers" && s != "images" && s != "cgroups" && s != "network" {
+			fmt.Fprintf(stderr, "bench: unknown suite %q in -suites (containers, images, cgroups, network)\n", s)
 			return o, errors.New("usage")
 		}
 		o.suites = append(o.suites, s)

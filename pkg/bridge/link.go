@@ -106,8 +106,24 @@ func (n *Namespace) AttachVeth(bridge, hostName string, c Iface) (net.HardwareAd
 	if err != nil {
 		return fail(err)
 	}
+	forgetNeighbours(n.nl, br, c.Addrs)
 	waitOperUp(n.nl, hostName)
 	return got, nil
+}
+
+// forgetNeighbours deletes the bridge's neighbour entries for addrs: an
+// address given to a new container may still map to the MAC address of
+// the container that had it before, and the host would keep sending
+// there until the entry went stale (seconds).
+func forgetNeighbours(h *netlink.Handle, br netlink.Link, addrs []netip.Prefix) {
+	for _, a := range addrs {
+		fam := unix.AF_INET
+		if a.Addr().Is6() {
+			fam = unix.AF_INET6
+		}
+		// Absent entries are the common case: errors mean nothing to do.
+		h.NeighDel(&netlink.Neigh{LinkIndex: br.Attrs().Index, Family: fam, IP: a.Addr().AsSlice()})
+	}
 }
 
 // waitOperUp waits (up to a second) until the link's operational state is

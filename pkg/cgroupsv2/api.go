@@ -66,7 +66,6 @@ type Stats struct {
 	PidsLimit     uint64 // 0: unlimited
 	BlockRead     uint64 // bytes
 	BlockWrite    uint64 // bytes
-	OOMKills      uint64
 }
 
 // Cgroup is one container's control group.

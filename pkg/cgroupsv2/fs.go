@@ -1,11 +1,12 @@
 package cgroupsv2
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,8 +101,36 @@ func statDir(dir string) error {
 
 // readTrim reads a small file without its trailing newline.
 func readTrim(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := readSmall(path)
 	return strings.TrimSpace(string(b)), err
+}
+
+// readSmall reads a kernel file of a few lines with plain system calls:
+// `stats` reads several per container, and os.ReadFile's *os.File costs
+// as much again (poller registration, finalizer, a stat for the size).
+// Errors are *fs.PathError like os's, so errors.Is(err, fs.ErrNotExist)
+// works.
+func readSmall(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 0, 512)
+	for {
+		buf = slices.Grow(buf, 512)
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
 }
 
 // readValue reads a one-number file; "max" (and a missing file: the
@@ -127,17 +156,15 @@ func readKeyed(dir, file, key string) (uint64, error) {
 	if dir == "" {
 		return 0, nil
 	}
-	f, err := os.Open(filepath.Join(dir, file))
+	data, err := readSmall(filepath.Join(dir, file))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w", filepath.Join(dir, file), err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), " ")
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, " ")
 		if ok && k == key {
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
 			if err != nil {
@@ -146,7 +173,7 @@ func readKeyed(dir, file, key string) (uint64, error) {
 			return n, nil
 		}
 	}
-	return 0, sc.Err()
+	return 0, nil
 }
 
 // words reads a space-separated list file (cgroup.controllers).

@@ -107,7 +107,7 @@ func TestStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Stats{CPUUsageNanos: 1500000, MemoryUsage: 1 << 20, PidsCurrent: 3, PidsLimit: 16, BlockRead: 105, BlockWrite: 206, OOMKills: 1}
+		want := &Stats{CPUUsageNanos: 1500000, MemoryUsage: 1 << 20, PidsCurrent: 3, PidsLimit: 16, BlockRead: 105, BlockWrite: 206}
 		if diff := cmp.Diff(got, want); diff != "" {
 			t.Errorf("stats (-got +want):\n%s", diff)
 		}
@@ -137,7 +137,7 @@ func TestStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Stats{CPUUsageNanos: 123456789, MemoryUsage: 2 << 20, PidsCurrent: 4, BlockRead: 4096, BlockWrite: 8192, OOMKills: 2}
+		want := &Stats{CPUUsageNanos: 123456789, MemoryUsage: 2 << 20, PidsCurrent: 4, BlockRead: 4096, BlockWrite: 8192}
 		if diff := cmp.Diff(got, want); diff != "" {
 			t.Errorf("stats (-got +want):\n%s", diff)
 		}

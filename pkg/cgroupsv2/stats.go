@@ -1,7 +1,6 @@
 package cgroupsv2
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -38,9 +37,6 @@ func (c *Cgroup) statsV2() (*Stats, error) {
 		}
 	}
 	if s.BlockRead, s.BlockWrite, err = ioStat(filepath.Join(dir, "io.stat")); err != nil {
-		return nil, err
-	}
-	if s.OOMKills, err = readKeyed(dir, "memory.events", "oom_kill"); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -93,23 +89,21 @@ func blkioStat(path string) (read, write uint64, err error) {
 // eachLine calls fn with the fields of each non-empty line of path; a
 // missing file has no lines.
 func eachLine(path string, fn func([]string) error) error {
-	f, err := os.Open(path)
+	data, err := readSmall(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) > 0 {
+	for _, line := range strings.Split(string(data), "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 {
 			if err := fn(fields); err != nil {
 				return err
 			}
 		}
 	}
-	return sc.Err()
+	return nil
 }
 
 // statsV1 reads the v1 controllers' counters.
@@ -145,9 +139,6 @@ func (c *Cgroup) statsV1() (*Stats, error) {
 		if s.BlockRead, s.BlockWrite, err = blkioStat(file); err != nil {
 			return nil, err
 		}
-	}
-	if s.OOMKills, err = readKeyed(p["memory"], "memory.oom_control", "oom_kill"); err != nil {
-		return nil, err
 	}
 	return &s, nil
 }

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,10 +91,16 @@ func (m *monitor) run(first net.Conn) int {
 	}
 	m.rep.started(proc.Pid())
 	m.log.Info("container started", "pid", proc.Pid())
-	code = m.supervise(s, proc)
+	code, later := m.supervise(s, proc)
 	s.hub.finish(code)
+	if later != nil {
+		later()
+	}
 	return 0
 }
+
+// lockWait bounds how long a new monitor waits for the last run's to exit.
+const lockWait = 3 * time.Second
 
 // lockMonitor takes the monitor lock, which it holds until it exits.
 func (m *monitor) lockMonitor() (*flock.Flock, error) {
@@ -103,8 +110,14 @@ func (m *monitor) lockMonitor() (*flock.Flock, error) {
 	}
 	m.store = store
 	lock := flock.New(store.MonitorLockPath(m.cfg.ID))
-	ok, err := lock.TryLock()
-	if err != nil {
+	// The engine starts a monitor only for a container recorded as not
+	// running, but the last run's monitor may still be finishing (it
+	// deletes the container's network links after recording the exit):
+	// give it a moment.
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	ok, err := lock.TryLockContext(ctx, 5*time.Millisecond)
+	if err != nil && ctx.Err() == nil {
 		return nil, fmt.Errorf("container %s: monitor lock: %w", shortID(m.cfg.ID), err)
 	}
 	if !ok {
@@ -190,8 +203,9 @@ func (m *monitor) updateError(h *state.Handle, cause error) {
 }
 
 // supervise waits for the container to exit, records it, and cleans up.
-// It returns the exit code.
-func (m *monitor) supervise(s *session, proc initProcess) int {
+// It returns the exit code, and the network clean-up that may wait until
+// attach clients have it.
+func (m *monitor) supervise(s *session, proc initProcess) (int, func()) {
 	ws, err := proc.Wait()
 	code, sig := exitStatus(ws)
 	if err != nil {
@@ -202,15 +216,15 @@ func (m *monitor) supervise(s *session, proc initProcess) int {
 	s.closeLog(m.log)
 	m.log.Info("container exited", "code", code, "signal", sig)
 	// Before the exit is recorded: once `run` returns, the container's
-	// addresses and ports are free for the next one.
-	m.unwire(m.net)
+	// addresses, ports and names are free for the next one.
+	later := m.release(m.net)
 	m.net = nil
 	if err := m.recordExit(code, sig, m.releaseCgroup()); err != nil {
 		m.log.Error("record exit", "err", err)
 	}
 	reapOrphans()
 	m.cleanup()
-	return code
+	return code, later
 }
 
 // recordExit records the end of the container and, for --rm, removes it:

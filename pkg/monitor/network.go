@@ -84,10 +84,19 @@ func (m *monitor) writeNetworkFiles(plan *network.Plan) error {
 }
 
 // unwire disconnects the container from its networks: DHCP leases are
-// released, ports unpublished, addresses freed.
+// released, then Teardown.
 func (m *monitor) unwire(w *wiring) {
+	if later := m.release(w); later != nil {
+		later()
+	}
+}
+
+// release frees the container's ports, addresses and names, and returns
+// what is left to do (deleting its links, nil if nothing): the monitor
+// does that after `run` got the exit code.
+func (m *monitor) release(w *wiring) (later func()) {
 	if w == nil {
-		return
+		return nil
 	}
 	if w.cancel != nil {
 		w.cancel()
@@ -99,8 +108,13 @@ func (m *monitor) unwire(w *wiring) {
 	if p, err := network.ReadPlan(m.cfg.NetworkPlan); err == nil {
 		plan = p
 	}
-	if err := w.mgr.Teardown(context.Background(), plan); err != nil {
+	if err := w.mgr.Release(context.Background(), plan); err != nil {
 		m.log.Warn("network teardown", "err", err)
+	}
+	return func() {
+		if err := w.mgr.DetachLinks(plan); err != nil {
+			m.log.Warn("network teardown: links", "err", err)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package slirp
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -64,5 +65,20 @@ func TestFindPort(t *testing.T) {
 	}
 	if got := findPort(listed[:1], s); got != 0 {
 		t.Errorf("got id %d among other ports, want 0", got)
+	}
+}
+
+func TestCheckContainerID(t *testing.T) {
+	long := strings.Repeat("a", 128)
+	for _, tt := range []struct {
+		id   string
+		want bool
+	}{
+		{"0123abcdef", true}, {"web_1.a-b", true}, {long, true},
+		{"", false}, {long + "a", false}, {"-x", false}, {".x", false}, {"a/b", false}, {"a b", false}, {"é", false},
+	} {
+		if got := checkContainerID(tt.id) == nil; got != tt.want {
+			t.Errorf("checkContainerID(%q) ok = %v, want %v", tt.id, got, tt.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -112,16 +113,28 @@ func holderPids(h *hutchEnv) map[int]bool {
 			out[pid] = true
 		}
 	}
-	filepath.Walk(h.runroot, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && fi.Name() == "child_pid" {
-			data, _ := os.ReadFile(p)
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && procAlive(pid) {
-				out[pid] = true
+	for _, root := range holderRoots(h) {
+		filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && fi.Name() == "child_pid" {
+				data, _ := os.ReadFile(p)
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && procAlive(pid) {
+					out[pid] = true
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	return out
+}
+
+// holderRoots are where the holder of h may keep its instances: under the
+// run directory, or, when that path is too long for a unix socket, in a
+// directory named for it under $TMPDIR or /tmp (pkg/slirp's
+// holderRootPath).
+func holderRoots(h *hutchEnv) []string {
+	sum := sha256.Sum256([]byte(h.runroot))
+	name := fmt.Sprintf("hutch-holder-%d-%x", os.Getuid(), sum[:6])
+	return []string{h.runroot, filepath.Join(h.dir, "tmp", name), filepath.Join("/tmp", name)}
 }
 
 func TestCrashHolder(t *testing.T) {

@@ -298,6 +298,9 @@ func (n *netEnv) cleanup(t *testing.T) {
 // container attached to its network (it checks every few seconds).
 const dnsStopTimeout = 30 * time.Second
 
+// vethGoneTimeout bounds how long a container's veth may outlive it.
+const vethGoneTimeout = 5 * time.Second
+
 // checkNetClean fails the test unless, with no container left: no DNS
 // responder runs, no address is allocated, no veth of hutch's remains where
 // the bridges live, and no nftables rule names a container of the test.
@@ -322,6 +325,11 @@ func (n *netEnv) checkNetClean(t testing.TB) {
 		}
 	}
 	t.Logf("network leak checks in netns %s (held by pid %d)", ns.name, ns.pid)
+	// Monitors delete veths just after reporting the exit: a --rm
+	// container's may still be going.
+	for deadline := time.Now().Add(vethGoneTimeout); len(hutchVeths(ns)) > 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if links := hutchVeths(ns); len(links) > 0 {
 		t.Errorf("veth interfaces left in netns %s: %v", ns.name, links)
 	}
