@@ -3,16 +3,15 @@ package cgroupsv2
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/hutchctr/hutch/internal/kfile"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
@@ -101,36 +100,8 @@ func statDir(dir string) error {
 
 // readTrim reads a small file without its trailing newline.
 func readTrim(path string) (string, error) {
-	b, err := readSmall(path)
+	b, err := kfile.Read(path)
 	return strings.TrimSpace(string(b)), err
-}
-
-// readSmall reads a kernel file of a few lines with plain system calls:
-// `stats` reads several per container, and os.ReadFile's *os.File costs
-// as much again (poller registration, finalizer, a stat for the size).
-// Errors are *fs.PathError like os's, so errors.Is(err, fs.ErrNotExist)
-// works.
-func readSmall(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	buf := make([]byte, 0, 512)
-	for {
-		buf = slices.Grow(buf, 512)
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-		}
-		if n == 0 {
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-	}
 }
 
 // readValue reads a one-number file; "max" (and a missing file: the
@@ -156,7 +127,7 @@ func readKeyed(dir, file, key string) (uint64, error) {
 	if dir == "" {
 		return 0, nil
 	}
-	data, err := readSmall(filepath.Join(dir, file))
+	data, err := kfile.Read(filepath.Join(dir, file))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/hutchctr/hutch/internal/kfile"
 )
 
 // v1Unlimited: v1 reports "no limit" as a page-rounded LONG_MAX.
@@ -89,7 +91,7 @@ func blkioStat(path string) (read, write uint64, err error) {
 // eachLine calls fn with the fields of each non-empty line of path; a
 // missing file has no lines.
 func eachLine(path string, fn func([]string) error) error {
-	data, err := readSmall(path)
+	data, err := kfile.Read(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

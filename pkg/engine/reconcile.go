@@ -3,12 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hutchctr/hutch/internal/kfile"
 	hlog "github.com/hutchctr/hutch/pkg/log"
 	"github.com/hutchctr/hutch/pkg/state"
 	"github.com/hutchctr/hutch/pkg/userns"
@@ -96,7 +96,7 @@ func killStale(pid int, startTime uint64) {
 
 // procStartTime reads field 22 (starttime) of /proc/PID/stat.
 func procStartTime(pid int) (uint64, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := kfile.Read("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hutchctr/hutch/internal/kfile"
 	"github.com/hutchctr/hutch/pkg/state"
 )
 
@@ -43,12 +44,11 @@ func parseMemTotal(data []byte) uint64 {
 // netIO sums the bytes received and sent by the interfaces of pid's
 // network namespace, loopback excepted, from /proc/PID/net/dev.
 func netIO(pid int) (rx, tx uint64) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/net/dev")
+	data, err := kfile.Read("/proc/" + strconv.Itoa(pid) + "/net/dev")
 	if err != nil {
 		return 0, 0
 	}
-	defer f.Close()
-	return parseNetDev(f)
+	return parseNetDev(bytes.NewReader(data))
 }
 
 // parseNetDev reads the kernel's net/dev table: two header lines, then

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/hutchctr/hutch/internal/kfile"
 )
 
 // durability says whether a write must survive a power loss (fsync of the
@@ -81,7 +83,7 @@ func syncDir(dir string) error {
 }
 
 func readJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := kfile.Read(path) // listings read two per container
 	if err != nil {
 		return err
 	}
