@@ -99,32 +99,10 @@ func (n *Namespace) DisallowHostLoopback(containerID string) error {
 
 // deleteHostLoop deletes the exceptions of the containers match selects.
 func (n *Namespace) deleteHostLoop(match func(id string) bool) ([]string, error) {
-	var gone []string
-	err := n.retryBatch(func(c *nftables.Conn) error {
-		gone = nil
-		st, err := existingState(c)
-		if err != nil || st == nil {
-			return err
-		}
-		rules, err := rulesTagged(c, st, []string{chainHostLoop}, hasPrefix(tagContainer))
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			id := strings.TrimSuffix(strings.TrimPrefix(ruleComment(r), tagContainer), hostLoopTag)
-			if !match(id) {
-				continue
-			}
-			if err := c.DelRule(r); err != nil {
-				return err
-			}
-			gone = append(gone, id)
-		}
-		if len(gone) == 0 {
-			return nil
-		}
-		return c.Flush()
-	})
+	gone, err := n.deleteContainerRules(chainHostLoop, func(comment string) (string, bool) {
+		id, ok := strings.CutSuffix(strings.TrimPrefix(comment, tagContainer), hostLoopTag)
+		return id, ok
+	}, match)
 	if err != nil {
 		return nil, fmt.Errorf("host loopback exceptions: %w", err)
 	}

@@ -167,6 +167,20 @@ func (n *Namespace) Reconcile(alive func(containerID string) bool) ([]string, er
 }
 
 func (n *Namespace) deletePorts(match func(id string) bool) ([]string, error) {
+	gone, err := n.deleteContainerRules(chainPorts, func(comment string) (string, bool) {
+		p, ok := parsePortComment(comment)
+		return p.ContainerID, ok
+	}, match)
+	if err != nil {
+		return nil, fmt.Errorf("remove published ports: %w", err)
+	}
+	return gone, nil
+}
+
+// deleteContainerRules deletes, in one batch, the rules of chain whose
+// comment owner names (id, ok) a container that match selects, and
+// returns those containers' IDs, sorted.
+func (n *Namespace) deleteContainerRules(chain string, owner func(comment string) (string, bool), match func(id string) bool) ([]string, error) {
 	var gone []string
 	err := n.retryBatch(func(c *nftables.Conn) error {
 		gone = nil
@@ -174,22 +188,22 @@ func (n *Namespace) deletePorts(match func(id string) bool) ([]string, error) {
 		if err != nil || st == nil {
 			return err
 		}
-		rules, err := rulesTagged(c, st, []string{chainPorts}, hasPrefix(tagContainer))
+		rules, err := rulesTagged(c, st, []string{chain}, hasPrefix(tagContainer))
 		if err != nil {
 			return err
 		}
 		seen := map[string]bool{}
 		for _, r := range rules {
-			p, ok := parsePortComment(ruleComment(r))
-			if !ok || !match(p.ContainerID) {
+			id, ok := owner(ruleComment(r))
+			if !ok || !match(id) {
 				continue
 			}
 			if err := c.DelRule(r); err != nil {
 				return err
 			}
-			if !seen[p.ContainerID] {
-				seen[p.ContainerID] = true
-				gone = append(gone, p.ContainerID)
+			if !seen[id] {
+				seen[id] = true
+				gone = append(gone, id)
 			}
 		}
 		if len(gone) == 0 {
@@ -197,11 +211,8 @@ func (n *Namespace) deletePorts(match func(id string) bool) ([]string, error) {
 		}
 		return c.Flush()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("remove published ports: %w", err)
-	}
 	sort.Strings(gone)
-	return gone, nil
+	return gone, err
 }
 
 // Published lists the host ports published in the namespace.
