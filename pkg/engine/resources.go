@@ -92,6 +92,12 @@ func (e *Engine) withResources(id string, o CreateOptions) spec.Opt {
 		s.Process.OOMScoreAdj = o.Resources.OOMScoreAdj
 		if private {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+			if cg.Unified() {
+				// The container's own cgroup, read-only, where its
+				// programs look for their limits (Podman does the same).
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup2",
+					Options: []string{"ro", "nosuid", "noexec", "nodev"}})
+			}
 		}
 		return nil
 	}

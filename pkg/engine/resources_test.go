@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -268,6 +269,14 @@ func TestCreateResources(t *testing.T) {
 			}
 			if got := hasNamespace(c.Config.Spec, specs.CgroupNamespace); got != tt.wantNS {
 				t.Errorf("cgroup namespace: got %t, want %t", got, tt.wantNS)
+			}
+			// Its own cgroup2 file system goes with a private namespace
+			// on v2 only (on v1 there is no single tree to mount).
+			mounted := slices.ContainsFunc(c.Config.Spec.Mounts, func(m specs.Mount) bool {
+				return m.Destination == "/sys/fs/cgroup" && m.Type == "cgroup2"
+			})
+			if want := tt.wantNS && tt.cg.unified; mounted != want {
+				t.Errorf("cgroup2 mount at /sys/fs/cgroup: got %t, want %t", mounted, want)
 			}
 			if len(cg.checked) != tt.wantChecks {
 				t.Errorf("Check called %d times, want %d", len(cg.checked), tt.wantChecks)

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hutchctr/hutch/pkg/cgroupsv2"
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/state"
 )
 
 // cgroupEnd is what the container's cgroup says about its end, recorded
@@ -94,10 +96,44 @@ func (m *monitor) cgroupRef() *cgroupsv2.Ref {
 	return &ref
 }
 
+// watchOOM records OOMKilled as soon as the OOM killer kills a process of
+// the container, while it runs: inspect tells why a process vanished from
+// a container that goes on. The exit record reads the count again.
+func (m *monitor) watchOOM() {
+	cg := m.cgroup
+	if cg == nil {
+		return
+	}
+	// Stopping does not wait for the watcher: it may be waiting for the
+	// container's lock, which the caller of releaseCgroup may hold.
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopOOMWatch = cancel
+	go func() {
+		err := cg.WatchOOM(ctx, func() {
+			m.log.Info("the OOM killer killed a process of the container")
+			h, err := m.store.Lock(m.cfg.ID)
+			if err != nil {
+				return
+			}
+			defer h.Unlock()
+			if err := h.Update(func(s *state.State) error { s.OOMKilled = true; return nil }); err != nil {
+				m.log.Warn("record the OOM kill", "err", err)
+			}
+		})
+		if err != nil {
+			m.log.Warn("watch the container's OOM kills", "err", err)
+		}
+	}()
+}
+
 // releaseCgroup is called once init is gone: it reads whether the OOM
 // killer struck, then removes the cgroup (killing what is left in it).
 func (m *monitor) releaseCgroup() cgroupEnd {
 	var end cgroupEnd
+	if m.stopOOMWatch != nil {
+		m.stopOOMWatch()
+		m.stopOOMWatch = nil
+	}
 	cg := m.cgroup
 	if cg == nil {
 		return end

@@ -43,6 +43,8 @@ type monitor struct {
 	net *wiring
 	// cgroup is the container's cgroup while it runs (nil: none).
 	cgroup *cgroupsv2.Cgroup
+	// stopOOMWatch ends the watch of the cgroup's OOM kills (nil: none).
+	stopOOMWatch func()
 }
 
 // run is the monitor's whole life; it returns the process's exit code.
@@ -161,6 +163,7 @@ func (m *monitor) start(s *session) (initProcess, int, error) {
 		unix.Kill(proc.Pid(), unix.SIGKILL) // it has not exec'd: nothing of the user's is lost
 		return proc, 125, err
 	}
+	m.watchOOM()
 	err = proc.Exec()
 	if err == nil {
 		return proc, 0, nil

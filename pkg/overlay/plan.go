@@ -214,7 +214,11 @@ func planMount(sm specs.Mount, opts Options, owned map[specs.LinuxNamespaceType]
 	if err != nil {
 		return Mount{}, err
 	}
-	if sm.Type == "cgroup" || sm.Type == "cgroup2" {
+	// A cgroup2 file system mounted in the container's own cgroup
+	// namespace shows the container's cgroup as its root: its limits
+	// (memory.max, cpu.max) are where runtimes such as the JVM look. In
+	// the host's cgroup namespace (and for v1) the host's tree is bound.
+	if sm.Type == "cgroup" || sm.Type == "cgroup2" && !owned[specs.CgroupNamespace] {
 		sm = hostBind(sm, "/sys/fs/cgroup")
 	}
 	m, err := planOne(dest, sm)

@@ -112,6 +112,20 @@ func TestNewPlanMounts(t *testing.T) {
 				Remount:           unix.MS_BIND | unix.MS_REMOUNT | unix.MS_NOSUID | unix.MS_RDONLY,
 				RecursiveReadonly: true, Create: CreateLikeSource},
 		}},
+		{name: "cgroup2 in the container's own cgroup namespace is mounted",
+			ns: append(allNamespaces(), specs.LinuxNamespace{Type: specs.CgroupNamespace}), mounts: []specs.Mount{
+				{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup2", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
+			}, want: []Mount{
+				{Source: "cgroup2", Target: "/sys/fs/cgroup", FSType: "cgroup2",
+					Flags: unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NODEV, Create: CreateDir},
+			}},
+		{name: "cgroup2 in the host's cgroup namespace is the host's, bound", ns: allNamespaces(), mounts: []specs.Mount{
+			{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup2", Options: []string{"ro", "nosuid"}},
+		}, want: []Mount{
+			{Source: "/sys/fs/cgroup", Target: "/sys/fs/cgroup", Flags: unix.MS_BIND | unix.MS_REC,
+				Remount:           unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID,
+				RecursiveReadonly: true, Create: CreateLikeSource},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -362,3 +362,19 @@ func TestCgroupRootlessV1(t *testing.T) {
 		t.Errorf("top:\n%s", top)
 	}
 }
+
+// TestCgroupOOMWhileRunning: when the OOM killer kills a process of a
+// container that goes on running, inspect says so at once (the monitor
+// watches the cgroup's OOM events), and the container keeps running.
+func TestCgroupOOMWhileRunning(t *testing.T) {
+	requireRootCgroups(t)
+	t.Parallel()
+	h := newLoadedEnv(t)
+	h.runDetached(t, "--name", "goes-on", "-m", "32m", imageName, "sh", "-c",
+		"dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000")
+	var got string
+	eventually(t, 20*time.Second, func() bool {
+		got = h.inspect(t, "goes-on", "{{.State.Status}} {{.State.OOMKilled}}")
+		return got == "running true"
+	}, func() string { return "inspect to say running and OOMKilled; last: " + got })
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The acceptance tests of issue 5 on cgroup v2. Each runs twice, as root
@@ -246,4 +248,38 @@ func TestControllerDelegation(t *testing.T) {
 		}
 	}
 	wantCode(t, h.run(t, "run", "--rm", imageName, "true"), 0)
+}
+
+// TestOwnCgroupView: in its own cgroup namespace (cgroup v2's default) a
+// container sees its cgroup as the root, both in /proc/self/cgroup and in
+// a read-only /sys/fs/cgroup that holds its limits, where runtimes such as
+// the JVM look for them.
+func TestOwnCgroupView(t *testing.T) {
+	t.Parallel()
+	h := newLoadedEnv(t)
+	out := h.ok(t, "run", "--rm", "--memory", "32m", imageName, "sh", "-c",
+		"cat /proc/self/cgroup /sys/fs/cgroup/memory.max; mkdir /sys/fs/cgroup/x 2>/dev/null || echo read-only")
+	want := []string{"0::/", "33554432", "read-only"}
+	if diff := cmp.Diff(strings.Split(out, "\n"), want); diff != "" {
+		t.Errorf("the container's view of its cgroup (-got +want):\n%s", diff)
+	}
+	// With --cgroupns host it sees the host's tree instead.
+	if got := h.ok(t, "run", "--rm", "--cgroupns", "host", imageName, "cat", "/proc/self/cgroup"); got == "0::/" {
+		t.Errorf("--cgroupns host: /proc/self/cgroup is %q, want the container's path in the host's tree", got)
+	}
+}
+
+// TestOOMWhileRunning: an OOM kill inside a container that goes on shows
+// in inspect while it runs.
+func TestOOMWhileRunning(t *testing.T) {
+	t.Parallel()
+	h := newLoadedEnv(t)
+	h.ok(t, "run", "-d", "--name", "goes-on", "--memory", "32m", imageName, "sh", "-c",
+		"dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1000")
+	var got string
+	eventually(t, 60*time.Second, func() bool {
+		got = h.inspect(t, "goes-on", "{{.State.Status}} {{.State.OOMKilled}}")
+		return got == "running true"
+	}, func() string { return "inspect to say running and OOMKilled; last: " + got })
+	h.ok(t, "rm", "-f", "goes-on")
 }
