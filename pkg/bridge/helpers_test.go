@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -53,13 +52,10 @@ func openNS(t *testing.T, path string) *Namespace {
 	return n
 }
 
-// inNS runs a command in the network namespace (nsenter) with a timeout
-// and returns its combined output.
+// inNS runs a command in the network namespace with a timeout and
+// returns its combined output.
 func inNS(ns string, timeout time.Duration, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "nsenter", append([]string{"--net=" + ns, "--"}, args...)...).CombinedOutput()
-	return string(out), err
+	return testutil.InNetNS(ns, timeout, args...)
 }
 
 // mustNS is inNS that fails the test on error.
@@ -73,13 +69,7 @@ func mustNS(t *testing.T, ns string, args ...string) string {
 }
 
 // ping sends one echo request from ns to ip (busybox ping).
-func ping(ns string, ip string) error {
-	out, err := inNS(ns, 10*time.Second, testutil.BusyboxPath, "ping", "-c", "1", "-W", "1", ip)
-	if err != nil {
-		return fmt.Errorf("ping %s: %v: %s", ip, err, out)
-	}
-	return nil
-}
+func ping(ns string, ip string) error { return testutil.Ping(ns, ip) }
 
 func wantPing(t *testing.T, from, fromName, ip string) {
 	t.Helper()

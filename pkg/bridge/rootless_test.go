@@ -2,9 +2,7 @@ package bridge
 
 import (
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/hutchctr/hutch/internal/testutil"
@@ -17,17 +15,7 @@ import (
 // only there.
 func TestRootless(t *testing.T) {
 	requireNet(t)
-	testutil.Requires(t, testutil.UserNS())
-	uid, gid := testutil.TestUserIDs(t)
-	bin := testutil.PublicCopy(t, "bridge.test")
-	cmd := exec.Command(bin, "-test.run=^TestRootlessInner$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), usernsEnv+"=want")
-	cmd.Dir = "/tmp"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestRootlessInner") {
-		t.Fatalf("TestRootlessInner as %s: %v\n%s", testutil.TestUser, err, out)
-	}
+	testutil.RunRootlessInner(t, "bridge.test", usernsEnv)
 }
 
 // TestRootlessInner is TestRootless's body; it runs only there.

@@ -1,28 +1,18 @@
 package network
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 
-	"github.com/vishvananda/netlink"
+	"github.com/hutchctr/hutch/internal/testutil"
 )
 
-// Test binary roles (TestMain re-exec dispatch):
-//
-//	allocEnv            allocate one address and print it (the
-//	                    multi-process IPAM test)
-//	root, no netnsEnv   re-run the tests in a new network namespace, so
-//	                    that nothing can touch the host's
-//	netnsEnv=1          run the tests (each makes its own namespaces)
-//	usernsEnv=want      (as the test user) re-exec into a new user
-//	                    namespace mapping uid 0 to the user
-//	usernsEnv=in        run the tests there (TestRootless asks for
-//	                    TestRootlessInner only)
+// Test binary roles: allocEnv allocates one address and prints it (the
+// multi-process IPAM test); otherwise testutil.NetTestMain re-executes the
+// binary in its own network namespace, and in a user namespace for
+// TestRootless.
 const (
 	allocEnv  = "_NETWORK_TEST_ALLOC" // "<data dir> <network> <container id>"
 	netnsEnv  = "_NETWORK_TEST_NETNS"
@@ -33,44 +23,7 @@ func TestMain(m *testing.M) {
 	if v := os.Getenv(allocEnv); v != "" {
 		os.Exit(allocMain(v))
 	}
-	switch os.Getenv(usernsEnv) {
-	case "want":
-		os.Exit(reexec(usernsEnv+"=in", &syscall.SysProcAttr{
-			Cloneflags:  syscall.CLONE_NEWUSER,
-			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-		}))
-	case "in":
-		os.Exit(m.Run())
-	}
-	if os.Geteuid() == 0 && os.Getenv(netnsEnv) == "" {
-		os.Exit(reexec(netnsEnv+"=1", &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}))
-	}
-	if os.Getenv(netnsEnv) != "" {
-		if lo, err := netlink.LinkByName("lo"); err == nil {
-			netlink.LinkSetUp(lo)
-		}
-	}
-	os.Exit(m.Run())
-}
-
-// reexec runs this binary again with the same arguments, env added, and
-// attr, and returns its exit code.
-func reexec(env string, attr *syscall.SysProcAttr) int {
-	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
-	cmd.Env = append(os.Environ(), env)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.SysProcAttr = attr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "re-exec test binary (%s): %v\n", env, err)
-		return 1
-	}
-	return 0
+	os.Exit(testutil.NetTestMain(m, netnsEnv, usernsEnv))
 }
 
 func allocMain(arg string) int {

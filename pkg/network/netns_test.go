@@ -2,7 +2,6 @@ package network
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"os/exec"
@@ -46,10 +45,7 @@ func newNetNS(t *testing.T) string {
 }
 
 func inNS(ns string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "nsenter", append([]string{"--net=" + ns, "--"}, args...)...).CombinedOutput()
-	return string(out), err
+	return testutil.InNetNS(ns, 10*time.Second, args...)
 }
 
 func mustNS(t *testing.T, ns string, args ...string) string {
@@ -61,13 +57,7 @@ func mustNS(t *testing.T, ns string, args ...string) string {
 	return out
 }
 
-func ping(ns, ip string) error {
-	out, err := inNS(ns, testutil.BusyboxPath, "ping", "-c", "1", "-W", "1", ip)
-	if err != nil {
-		return fmt.Errorf("ping %s: %v: %s", ip, err, out)
-	}
-	return nil
-}
+func ping(ns, ip string) error { return testutil.Ping(ns, ip) }
 
 func wantPing(t *testing.T, from, who, ip string) {
 	t.Helper()

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/hutchctr/hutch/internal/testutil"
@@ -22,17 +20,7 @@ import (
 // user's host namespace, where ports are checked).
 func TestRootless(t *testing.T) {
 	requireNet(t)
-	testutil.Requires(t, testutil.UserNS())
-	uid, gid := testutil.TestUserIDs(t)
-	bin := testutil.PublicCopy(t, "network.test")
-	cmd := exec.Command(bin, "-test.run=^TestRootlessInner$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), usernsEnv+"=want", "TMPDIR=/tmp")
-	cmd.Dir = "/tmp"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestRootlessInner") {
-		t.Fatalf("TestRootlessInner as %s: %v\n%s", testutil.TestUser, err, out)
-	}
+	testutil.RunRootlessInner(t, "network.test", usernsEnv, "TMPDIR=/tmp")
 }
 
 // TestRootlessInner is TestRootless's body; it runs only there.
