@@ -97,10 +97,7 @@ func (e *Engine) destroyCgroup(c *state.Container) error {
 // cgroupManager is hutch.yaml's cgroup-manager ("" when unset or when the
 // file cannot be read: create reports a bad file where it matters).
 func (e *Engine) cgroupManager() string {
-	if e.file == nil {
-		return ""
-	}
-	if f, err := e.file(); err == nil {
+	if f, err := e.hutchConfig(); err == nil {
 		return f.CgroupManager
 	}
 	return ""

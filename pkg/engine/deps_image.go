@@ -27,7 +27,7 @@ func (e *Engine) openRealImages(ctx context.Context) (imageStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return imageAdapter{Store: s, reg: &registryEnv{paths: e.paths}}, nil
+	return imageAdapter{Store: s, reg: &registryEnv{paths: e.paths, config: e.hutchConfig}}, nil
 }
 
 // imageAdapter presents *image.Store as the engine's imageStore; reg

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -20,16 +19,8 @@ import (
 // credentials.
 type registryEnv struct {
 	paths config.Paths
-
-	once sync.Once
-	cfg  *config.File
-	err  error
-}
-
-// config loads hutch.yaml on first use (a missing file is the defaults).
-func (r *registryEnv) config() (*config.File, error) {
-	r.once.Do(func() { r.cfg, r.err = config.Load(r.paths.ConfigFile) })
-	return r.cfg, r.err
+	// config is hutch.yaml, read once per command (Engine.hutchConfig).
+	config func() (*config.File, error)
 }
 
 // client returns a registry client for one operation's flags: --tls-verify

@@ -21,7 +21,7 @@ func (l realLogins) store(authFile string) *auth.Store {
 }
 
 func (l realLogins) Login(ctx context.Context, registry string, o LoginOptions) error {
-	env := &registryEnv{paths: l.e.paths}
+	env := &registryEnv{paths: l.e.paths, config: l.e.hutchConfig}
 	verify := func(ctx context.Context, a authn.Authenticator) error {
 		c, err := env.clientWith(o.TLSVerify, auth.Fixed{Auth: a})
 		if err != nil {

@@ -111,10 +111,7 @@ func (e *Engine) joinedNetNS(h *state.Handle) (string, error) {
 // defaultSubnet is hutch.yaml's network.default-subnet; invalid means the
 // built-in 10.88.0.0/16.
 func (e *Engine) defaultSubnet() (netip.Prefix, error) {
-	if e.file == nil {
-		return netip.Prefix{}, nil
-	}
-	f, err := e.file()
+	f, err := e.hutchConfig()
 	if err != nil || f.Network.DefaultSubnet == "" {
 		return netip.Prefix{}, err
 	}

@@ -39,7 +39,7 @@ type Engine struct {
 	hostNetNS string
 	logins    loginStore
 	cg        cgroupBackend                // nil: pkg/cgroupsv2 (cgroups.go); tests set a fake
-	file      func() (*config.File, error) // hutch.yaml, read once
+	file      func() (*config.File, error) // hutch.yaml, read once (hutchConfig)
 }
 
 // New opens the engine: it resolves hutch's directories and opens the
@@ -101,4 +101,13 @@ func quietLibraries(level string) {
 	default:
 		logrus.SetLevel(logrus.FatalLevel)
 	}
+}
+
+// hutchConfig is hutch.yaml (a missing file is the defaults), read once per
+// command. Engines made without New (tests) read it on each call.
+func (e *Engine) hutchConfig() (*config.File, error) {
+	if e.file == nil {
+		return config.Load(e.paths.ConfigFile)
+	}
+	return e.file()
 }
