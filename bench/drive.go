@@ -181,19 +181,24 @@ func runRootless(ctx context.Context, o options, dir, image string) ([]Result, e
 		return nil, err
 	}
 	slog.Info("starting the rootless half", "user", o.user)
-	cmd := exec.CommandContext(ctx, "runuser", "-u", o.user, "--",
-		filepath.Join(bin, "bench"), "-role", "rootless", "-dir", rdir, "-image", image,
-		"-hutch", o.hutch, "-podman", o.podman,
+	return runAsUser(ctx, o.user, "rootless half", rdir, filepath.Join(bin, "bench"),
+		"-role", "rootless", "-dir", rdir, "-image", image, "-hutch", o.hutch, "-podman", o.podman,
 		"-n", strconv.Itoa(o.iterations), "-warmup", strconv.Itoa(o.warmup), "-mem", strconv.Itoa(o.memCount))
+}
+
+// runAsUser runs a role of this program (bin, args) as user in dir and
+// returns the rows it prints as JSON; what names the role in errors.
+func runAsUser(ctx context.Context, user, what, dir, bin string, args ...string) ([]Result, error) {
+	cmd := exec.CommandContext(ctx, "runuser", append([]string{"-u", user, "--", bin}, args...)...)
 	var out bytes.Buffer
-	cmd.Dir, cmd.Env = rdir, []string{basePath, "LANG=C.UTF-8"}
+	cmd.Dir, cmd.Env = dir, []string{basePath, "LANG=C.UTF-8"}
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("rootless half as %s: %w", o.user, err)
+		return nil, fmt.Errorf("%s as %s: %w", what, user, err)
 	}
 	var results []Result
 	if err := json.Unmarshal(out.Bytes(), &results); err != nil {
-		return nil, fmt.Errorf("rootless half: results: %w", err)
+		return nil, fmt.Errorf("%s: results: %w", what, err)
 	}
 	return results, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -54,21 +52,10 @@ func runNetRootless(ctx context.Context, o options, dir, image string) ([]Result
 		return nil, err
 	}
 	slog.Info("starting the rootless network half", "user", o.user)
-	cmd := exec.CommandContext(ctx, "runuser", "-u", o.user, "--",
-		bin, "-role", "rootless-net", "-dir", rdir, "-image", image, "-hutch", o.hutch, "-podman", o.podman,
+	return runAsUser(ctx, o.user, "rootless network half", rdir, bin,
+		"-role", "rootless-net", "-dir", rdir, "-image", image, "-hutch", o.hutch, "-podman", o.podman,
 		"-n", strconv.Itoa(o.iterations), "-warmup", strconv.Itoa(o.warmup),
 		"-net-rounds", strconv.Itoa(o.netRounds), "-net-seconds", strconv.Itoa(o.netSeconds))
-	var out bytes.Buffer
-	cmd.Dir, cmd.Env = rdir, []string{basePath, "LANG=C.UTF-8"}
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("rootless network half as %s: %w", o.user, err)
-	}
-	var results []Result
-	if err := json.Unmarshal(out.Bytes(), &results); err != nil {
-		return nil, fmt.Errorf("rootless network half: results: %w", err)
-	}
-	return results, nil
 }
 
 // netRootlessMain is the rootless network half, run as the unprivileged
