@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 )
 
 // TestRunExitCodes is the exit-code contract of a foreground `run`
@@ -77,7 +79,7 @@ func TestRunExitCodeSignal(t *testing.T) {
 	if !errors.As(err, &ee) {
 		t.Fatalf("run returned %v, want an exit status", err)
 	}
-	if got := exitCode(c.ProcessState); got != 137 {
+	if got := testutil.ExitCode(c.ProcessState); got != 137 {
 		t.Errorf("run exited %d, want 137 (128+SIGKILL)", got)
 	}
 	if got := h.inspect(t, "victim", "{{.State.ExitCode}}"); got != "137" {

@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,9 +12,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 )
 
 const (
@@ -29,23 +29,7 @@ const (
 var fullIDRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // result is what one hutch command did.
-type result struct {
-	Args   []string
-	Stdout string
-	Stderr string
-	// Code is the exit code, 128+N when hutch was killed by signal N, and
-	// -1 when it could not be started or timed out.
-	Code int
-	Took time.Duration
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("hutch %s: exit %d after %v\n--- stdout:\n%s--- stderr:\n%s",
-		strings.Join(r.Args, " "), r.Code, r.Took.Round(time.Millisecond), r.Stdout, r.Stderr)
-}
-
-// Out is stdout without the trailing newline.
-func (r result) Out() string { return strings.TrimRight(r.Stdout, "\n") }
+type result = testutil.CLIResult
 
 // hutchEnv is one test's private hutch installation: every directory hutch
 // uses (--root, --runroot, HOME, XDG_*) lives under dir, a t.TempDir(), so
@@ -155,37 +139,12 @@ func execute(t testing.TB, o runOpts, args []string, build func(context.Context,
 	if o.Timeout == 0 {
 		o.Timeout = defaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
-	defer cancel()
-	c := build(ctx, args...)
-	c.Env = append(c.Env, o.Env...)
-	c.Stdin = strings.NewReader(o.Stdin)
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := c.Run()
-	r := result{Args: args, Took: time.Since(start), Code: exitCode(c.ProcessState)}
-	r.Stdout, r.Stderr = stdout.String(), stderr.String()
-	switch {
-	case ctx.Err() != nil:
-		t.Errorf("timed out after %v: %v", o.Timeout, r)
-		r.Code = -1
-	case errors.Is(err, exec.ErrWaitDelay):
-		t.Errorf("hutch exited but a child kept its stdout or stderr open: %v", r)
-	case err != nil && c.ProcessState == nil:
-		t.Errorf("start hutch: %v", err)
-	}
-	return r
-}
-
-func exitCode(ps *os.ProcessState) int {
-	if ps == nil {
-		return -1
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ps.ExitCode()
+	return testutil.RunCLI(t, o.Timeout, args, func(ctx context.Context) *exec.Cmd {
+		c := build(ctx, args...)
+		c.Env = append(c.Env, o.Env...)
+		c.Stdin = strings.NewReader(o.Stdin)
+		return c
+	})
 }
 
 func (h *hutchEnv) run(t testing.TB, args ...string) result {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 )
 
 // noSubUser is a user that make deps creates without a subordinate id range.
@@ -56,7 +58,7 @@ func TestRootlessNoSubordinateRange(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Run()
-	r := result{Args: cmd.Args, Stdout: stdout.String(), Stderr: stderr.String(), Code: exitCode(cmd.ProcessState)}
+	r := result{Args: cmd.Args, Stdout: stdout.String(), Stderr: stderr.String(), Code: testutil.ExitCode(cmd.ProcessState)}
 	wantUserError(t, r, 125, "/etc/subuid", "usermod --add-subuids", noSubUser)
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/hutchctr/hutch/internal/testutil"
 )
 
 // ptySession is hutch running on a pseudo-terminal, as in a user's shell:
@@ -127,7 +129,7 @@ func (s *ptySession) wait(timeout time.Duration) int {
 	go func() { errc <- s.cmd.Wait() }()
 	select {
 	case <-errc:
-		return exitCode(s.cmd.ProcessState)
+		return testutil.ExitCode(s.cmd.ProcessState)
 	case <-time.After(timeout):
 		s.cmd.Process.Kill()
 		<-errc
