@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/hutchctr/hutch/pkg/slirp"
 )
 
 // SlirpDNS is slirp4netns's DNS forwarder, which rootless containers on
 // networks without DNS use instead of the host's loopback resolvers.
-var SlirpDNS = netip.MustParseAddr("10.0.2.3")
+var SlirpDNS = netip.MustParseAddr(slirp.DNSIP)
 
 // SlirpHost is the host's loopback as slirp4netns lets rootless containers
 // reach it (when allowed): what "host-gateway" means rootless.
-var SlirpHost = netip.MustParseAddr("10.0.2.2")
+var SlirpHost = netip.MustParseAddr(slirp.GatewayIP)
 
 // fallbackDNS are the resolvers used when the host has none a container
 // can reach (Podman's defaults).

@@ -8,10 +8,11 @@ import (
 
 	"github.com/hutchctr/hutch/pkg/bridge"
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/slirp"
 )
 
 // rootlessMTU is slirp4netns's MTU, which rootless bridges use too.
-const rootlessMTU = 65520
+const rootlessMTU = slirp.MTU
 
 // Setup wires the container whose init has pid initPid (waiting, its
 // network namespace made) as p says: for each attachment it allocates
