@@ -8,13 +8,15 @@ import (
 	"io"
 	"os"
 
-	"github.com/opencontainers/go-digest"
+	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/untar"
 	"github.com/vbatts/tar-split/tar/asm"
 	tsstorage "github.com/vbatts/tar-split/tar/storage"
 	"go.podman.io/storage"
 	drivers "go.podman.io/storage/drivers"
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/chrootarchive"
+	"golang.org/x/sys/unix"
 )
 
 // stagedDiffer is a containers/storage Differ: storage's staged-layer API
@@ -23,16 +25,18 @@ import (
 // extracts a layer there. That lets a pull extract several layers at once,
 // each before its parent exists, and commit them in order afterwards.
 //
-// The stream it reads is a layerStream's output: decompressed, validated
-// and hashed on the way; a digest mismatch ends it with an error instead
-// of EOF, so the extraction fails and nothing is committed. Like PutLayer,
-// the differ records the tar-split metadata (storage rebuilds the exact
-// tar from it for save and push) and unpacks in a chroot of the target
-// (chrootarchive, as the overlay driver's own extraction).
+// It reads the compressed blob itself (extractLayer: one pass verifies
+// the digests and every header, records the tar-split metadata storage
+// rebuilds the exact tar from for save and push, and writes the entries
+// beneath the staging directory with untar). A kernel without openat2,
+// or options untar does not implement, take the older path: a layerStream
+// into tar-split's recorder and storage's chrooted extraction.
 type stagedDiffer struct {
-	src        io.Reader     // uncompressed tar
-	blobDigest digest.Digest // recorded as the layer's compressed digest
-	diffID     digest.Digest // recorded as its uncompressed digest (verified by the layerStream)
+	blob io.Reader // the compressed blob
+	chk  layerCheck
+	// err is the extraction's own error: storage may wrap what ApplyDiff
+	// returns, and the checks' verdict is reported as it is.
+	err error
 }
 
 // ApplyDiff extracts the layer into dest.
@@ -53,22 +57,55 @@ func (d *stagedDiffer) ApplyDiff(dest string, opts *archive.TarOptions, dopts *d
 	size, err := d.extract(dest, opts, ts)
 	if err != nil {
 		ts.Close()
+		d.err = err
 		return drivers.DriverWithDifferOutput{}, err
 	}
 	return drivers.DriverWithDifferOutput{
 		TarSplit:           ts,
 		Size:               size,
-		UncompressedDigest: d.diffID,
-		CompressedDigest:   d.blobDigest,
+		UncompressedDigest: d.chk.diffID,
+		CompressedDigest:   d.chk.blobDigest,
 	}, nil
 }
 
-// extract unpacks the stream into dest and writes its tar-split metadata
-// to ts; it returns the stream's size.
-func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.File) (size int64, err error) {
+// extract unpacks the blob into dest and writes its tar-split metadata to
+// ts; it returns the uncompressed size.
+func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.File) (int64, error) {
 	bw := bufio.NewWriterSize(ts, 64<<10)
+	uo, ok := untarOptions(opts)
+	if !ok {
+		return d.extractInChroot(dest, opts, bw)
+	}
+	x, err := untar.Open(dest, uo)
+	if errors.Is(err, untar.ErrUnsupported) {
+		return d.extractInChroot(dest, opts, bw)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("extract layer: %w", err)
+	}
+	defer x.Close()
+	size, err := extractLayer(d.blob, d.chk, x, bw)
+	if err != nil {
+		return 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, fmt.Errorf("record layer metadata: %w", err)
+	}
+	return size, nil
+}
+
+// extractInChroot is the fallback: the layerStream checks the blob in
+// its own goroutine, tar-split records what passes, and storage extracts
+// it in a chroot of dest.
+func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw *bufio.Writer) (size int64, err error) {
+	ls := startLayerStream(d.blob, d.chk)
+	defer func() {
+		if verr := ls.finish(); verr != nil {
+			err = verr // the checks' verdict explains the extraction's failure
+		}
+	}()
 	n := &countingWriter{}
-	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(d.src, n), tsstorage.NewJSONPacker(bw), tsstorage.NewDiscardFilePutter())
+	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(ls.pr, n), tsstorage.NewJSONPacker(bw), tsstorage.NewDiscardFilePutter())
 	if err != nil {
 		return 0, err
 	}
@@ -90,7 +127,21 @@ func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.Fil
 	if _, err := io.Copy(io.Discard, payload); err != nil {
 		return 0, err
 	}
+	// As extractLayer: the files are on disk before the layer is recorded.
+	if err := syncfs(dest); err != nil {
+		return 0, fmt.Errorf("extract layer: %w", err)
+	}
 	return n.n, nil
+}
+
+// syncfs flushes the file system holding dir.
+func syncfs(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
 }
 
 // Close releases nothing: the differ owns no resources after ApplyDiff.
@@ -106,21 +157,20 @@ type stagedLayer struct {
 // stageLayer streams blob through the checks into a staging directory.
 // On error nothing of it remains.
 func (s *Store) stageLayer(ctx context.Context, blob io.Reader, chk layerCheck) (*stagedLayer, error) {
-	ls := startLayerStream(blob, chk)
 	opts := &drivers.ApplyDiffWithDifferOpts{}
-	out, perr := s.st.PrepareStagedLayer(opts, &stagedDiffer{src: ls.pr, blobDigest: chk.blobDigest, diffID: chk.diffID})
-	verr := ls.finish()
-	if err := errors.Join(verr, perr); err != nil {
+	d := &stagedDiffer{blob: blob, chk: chk}
+	out, err := s.st.PrepareStagedLayer(opts, d)
+	if err != nil {
 		if out != nil && out.Target != "" {
 			_ = s.st.CleanupStagedLayer(out) // best effort: storage prunes stale staging directories too
 		}
-		if verr != nil {
-			return nil, verr // the checks' verdict explains the extraction's failure
+		if d.err != nil {
+			err = d.err
 		}
-		if cerr := ctx.Err(); cerr != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, errdefs.ErrInvalidArgument) {
 			return nil, cerr
 		}
-		return nil, perr
+		return nil, err
 	}
 	return &stagedLayer{out: out, opts: opts}, nil
 }
