@@ -73,7 +73,7 @@ func drive(ctx context.Context, o options, args []string, stdout io.Writer) erro
 	}
 	var notes []string
 	if o.runs("images") && ctx.Err() == nil {
-		rows, n := imagePhase(ctx, o, filepath.Join(dir, "img"))
+		rows, n := imagePhase(ctx, o, filepath.Join(dir, "img"), image)
 		results, notes = append(results, rows...), n
 		killLeftovers(dir)
 	}

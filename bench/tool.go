@@ -25,6 +25,9 @@ type tool struct {
 	// broken is set when the tool cannot take part at all (binary missing,
 	// image import failed); every benchmark then reports it for this tool.
 	broken error
+	// lastCPU is the user and system time of the last command run, its
+	// waited-for children included.
+	lastCPU time.Duration
 }
 
 // cmdTimeout bounds one engine command, so a hung engine costs a row, not
@@ -65,6 +68,12 @@ func (t *tool) run(ctx context.Context, args ...string) (time.Duration, string, 
 	start := time.Now()
 	runErr := cmd.Run()
 	elapsed := time.Since(start)
+	t.lastCPU = 0
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			t.lastCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
 
 	outBytes, _ := os.ReadFile(t.out)
 	if runErr != nil {
