@@ -19,15 +19,16 @@ type registryFlags struct {
 func addRegistryFlags(c *cobra.Command, v *registryFlags, creds bool) {
 	fs := c.Flags()
 	fs.BoolVar(&v.tlsVerify, "tls-verify", true,
-		"require HTTPS and verify certificates (false allows plain HTTP and unverified TLS; default: hutch.yaml's setting for the registry)")
+		"require HTTPS and verify certificates, even for registries hutch.yaml marks insecure (false allows plain HTTP and unverified TLS; default: hutch.yaml's setting for the registry)")
 	fs.StringVar(&v.authFile, "authfile", "", "read (and for login, write) credentials in this file only")
 	if creds {
 		fs.StringVar(&v.creds, "creds", "", "credentials for this command only: USER[:PASSWORD] (prompted for when missing)")
 	}
 }
 
-// tlsVerifyFlag returns --tls-verify's value when it was given: otherwise
-// hutch.yaml decides.
+// tlsVerifyFlag returns --tls-verify's value when it was given, which then
+// overrides hutch.yaml's insecure settings either way (as Podman's does);
+// nil, when it was not, leaves them in force.
 func tlsVerifyFlag(c *cobra.Command, v *registryFlags) *bool {
 	if !c.Flags().Changed("tls-verify") {
 		return nil

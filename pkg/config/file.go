@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"gopkg.in/yaml.v3"
@@ -27,6 +28,13 @@ const (
 	PolicySigstoreSigned     = "sigstore-signed"
 )
 
+// DefaultRegistryTimeout is registry-timeout when hutch.yaml has none;
+// MinRegistryTimeout is the smallest value it accepts.
+const (
+	DefaultRegistryTimeout = 30 * time.Second
+	MinRegistryTimeout     = time.Second
+)
+
 // File is hutch.yaml: registries, short names, downloads and the signature
 // policy. Load fills in the defaults, so every field is usable as is.
 type File struct {
@@ -40,6 +48,12 @@ type File struct {
 	// ParallelDownloads is how many layers a pull fetches at once (1..16,
 	// default 4).
 	ParallelDownloads int `yaml:"parallel-downloads"`
+	// RegistryTimeout is how long a registry request may make no progress
+	// before it is cancelled and the command fails: no byte of a response
+	// arrives, or the registry takes no byte of an upload, or it does not
+	// answer. A duration string ("30s", the default; "2m"), at least 1s.
+	// It never limits a transfer that keeps moving, however slowly.
+	RegistryTimeout time.Duration `yaml:"registry-timeout"`
 	// CertsDir holds per-registry TLS files, as containers/image's
 	// certs.d: CertsDir/HOST[:PORT]/{*.crt (CAs), NAME.cert + NAME.key
 	// (client certificate)}. Default: certs.d next to hutch.yaml.
@@ -143,7 +157,9 @@ func yamlMessage(err error) string {
 	}
 	msgs := make([]string, len(te.Errors))
 	for i, m := range te.Errors {
-		msgs[i] = unknownFieldRE().ReplaceAllString(m, `unknown key "$1"`)
+		m = unknownFieldRE().ReplaceAllString(m, `unknown key "$1"`)
+		// yaml.v3 takes only strings such as "30s" for a duration.
+		msgs[i] = strings.Replace(m, "into time.Duration", "into a duration (a string such as 30s)", 1)
 	}
 	return strings.Join(msgs, "; ")
 }
@@ -168,6 +184,12 @@ func (f *File) normalize(dir string) error {
 		f.ParallelDownloads = DefaultParallelDownloads
 	case f.ParallelDownloads < 1 || f.ParallelDownloads > MaxParallelDownloads:
 		return fmt.Errorf("parallel-downloads: %d is out of range (1..%d)", f.ParallelDownloads, MaxParallelDownloads)
+	}
+	switch {
+	case f.RegistryTimeout == 0:
+		f.RegistryTimeout = DefaultRegistryTimeout
+	case f.RegistryTimeout < MinRegistryTimeout:
+		return fmt.Errorf("registry-timeout: %s is below the minimum of %s", f.RegistryTimeout, MinRegistryTimeout)
 	}
 	if f.CertsDir == "" {
 		f.CertsDir = filepath.Join(dir, "certs.d")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hutchctr/hutch/pkg/errdefs"
@@ -16,6 +17,7 @@ func TestLoad(t *testing.T) {
 		return &File{
 			UnqualifiedSearchRegistries: []string{"docker.io"},
 			ParallelDownloads:           4,
+			RegistryTimeout:             30 * time.Second,
 			CertsDir:                    filepath.Join(dir, "certs.d"),
 			Policy:                      Policy{Default: "accept"},
 		}
@@ -32,6 +34,7 @@ func TestLoad(t *testing.T) {
 unqualified-search-registries: [quay.io, "127.0.0.1:5000"]
 short-name-aliases: {myalpine: docker.io/library/alpine, "team/tool": "127.0.0.1:5000/team/tool"}
 parallel-downloads: 8
+registry-timeout: 1m30s
 certs-dir: /etc/hutch/certs.d
 registries:
   - prefix: docker.io
@@ -54,6 +57,7 @@ policy:
 				UnqualifiedSearchRegistries: []string{"quay.io", "127.0.0.1:5000"},
 				ShortNameAliases:            map[string]string{"myalpine": "docker.io/library/alpine", "team/tool": "127.0.0.1:5000/team/tool"},
 				ParallelDownloads:           8,
+				RegistryTimeout:             90 * time.Second,
 				CertsDir:                    "/etc/hutch/certs.d",
 				Registries: []Registry{
 					{Prefix: "docker.io", Location: "registry-1.docker.io", Mirrors: []Mirror{
@@ -77,6 +81,11 @@ policy:
 		{"cgroup manager", "cgroup-manager: systemd\n", func(dir string) *File {
 			f := defaults(dir)
 			f.CgroupManager = "systemd"
+			return f
+		}},
+		{"registry timeout", "registry-timeout: 1s\n", func(dir string) *File {
+			f := defaults(dir)
+			f.RegistryTimeout = time.Second
 			return f
 		}},
 		{"relative certs dir", "certs-dir: certs\n", func(dir string) *File {
@@ -118,6 +127,10 @@ func TestLoadErrors(t *testing.T) {
 		{"not yaml", "registries: [\n", "line"},
 		{"parallel too high", "parallel-downloads: 17\n", "parallel-downloads: 17 is out of range (1..16)"},
 		{"parallel negative", "parallel-downloads: -1\n", "parallel-downloads: -1 is out of range"},
+		{"registry timeout too short", "registry-timeout: 500ms\n", "registry-timeout: 500ms is below the minimum of 1s"},
+		{"registry timeout negative", "registry-timeout: -5s\n", "registry-timeout: -5s is below the minimum"},
+		{"registry timeout not a duration", "registry-timeout: soon\n", "line 1: cannot unmarshal !!str `soon` into a duration (a string such as 30s)"},
+		{"registry timeout without unit", "registry-timeout: 30\n", "into a duration (a string such as 30s)"},
 		{"bad search registry", "unqualified-search-registries: [\"https://quay.io\"]\n", `unqualified-search-registries: "https://quay.io"`},
 		{"alias with registry key", "short-name-aliases: {docker.io/alpine: docker.io/library/alpine}\n", "short-name-aliases:"},
 		{"alias to a short name", "short-name-aliases: {alpine: library/alpine}\n", "not a fully qualified repository"},

@@ -24,9 +24,10 @@ type registryEnv struct {
 }
 
 // client returns a registry client for one operation's flags: --tls-verify
-// (false allows plain HTTP and unverified TLS everywhere; true, or unset,
-// leaves it to hutch.yaml's insecure entries), --creds (these credentials
-// for every registry) and --authfile (only that file).
+// (false allows plain HTTP and unverified TLS everywhere; true requires
+// verified TLS even where hutch.yaml marks a registry insecure; unset
+// leaves it to hutch.yaml), --creds (these credentials for every registry)
+// and --authfile (only that file).
 func (r *registryEnv) client(tlsVerify *bool, creds, authFile string) (*registry.Client, error) {
 	var c registry.Credentials
 	switch {
@@ -51,10 +52,10 @@ func (r *registryEnv) clientWith(tlsVerify *bool, c registry.Credentials) (*regi
 		return nil, err
 	}
 	return registry.New(registry.Options{
-		Config:        cfg,
-		SkipTLSVerify: tlsVerify != nil && !*tlsVerify,
-		Credentials:   c,
-		UserAgent:     "hutch/" + version.Version,
+		Config:      cfg,
+		TLSVerify:   tlsVerify,
+		Credentials: c,
+		UserAgent:   "hutch/" + version.Version,
 	}), nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/registry"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -146,6 +147,10 @@ func (s *Store) fetchLayer(ctx context.Context, plan *pullPlan, prog *progress, 
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case body.err != nil:
+		var stall *registry.StallError
+		if errors.As(body.err, &stall) {
+			return fmt.Errorf("image %s: %s", plan.remote.Name, stall.Line())
+		}
 		return fmt.Errorf("registry %s: image %s: blob %s: download interrupted: %v",
 			plan.remote.Endpoint.Host(), plan.remote.Name, l.desc.Digest, body.err)
 	}

@@ -42,9 +42,12 @@ type Options struct {
 	// Config is hutch.yaml as config.Load returns it; nil means the
 	// defaults.
 	Config *config.File
-	// SkipTLSVerify allows plain HTTP and TLS without verification with
-	// every registry (--tls-verify=false).
-	SkipTLSVerify bool
+	// TLSVerify is --tls-verify, which overrides hutch.yaml's insecure
+	// settings for one command, as Podman's does: nil (the flag absent)
+	// leaves them in force; true requires verified TLS with every
+	// registry and mirror, even those marked insecure; false allows plain
+	// HTTP and unverified TLS with every registry (and its token server).
+	TLSVerify *bool
 	// Credentials provides authenticators; nil means anonymous access.
 	Credentials Credentials
 	// Transport replaces the network (tests). TLS settings (certs-dir,
@@ -73,14 +76,39 @@ func New(o Options) *Client {
 		cfg = &config.File{
 			UnqualifiedSearchRegistries: []string{config.DefaultSearchRegistry},
 			ParallelDownloads:           config.DefaultParallelDownloads,
+			RegistryTimeout:             config.DefaultRegistryTimeout,
 		}
+	}
+	idle := cfg.RegistryTimeout
+	if idle <= 0 {
+		idle = config.DefaultRegistryTimeout
 	}
 	return &Client{
 		cfg:      cfg,
 		opts:     o,
-		tr:       newTransports(cfg.CertsDir, o.Transport, o.UserAgent),
+		tr:       newTransports(cfg.CertsDir, o.Transport, o.UserAgent, idle),
 		sessions: map[sessionKey]*session{},
 	}
+}
+
+// insecure decides whether an endpoint may use plain HTTP and unverified
+// TLS, from its hutch.yaml setting and --tls-verify.
+func (o Options) insecure(configured bool) bool {
+	if o.TLSVerify != nil {
+		return !*o.TLSVerify
+	}
+	return configured
+}
+
+// insecureEverywhere reports --tls-verify=false: every host, token servers
+// and blob redirects included, may use plain HTTP and unverified TLS.
+func (o Options) insecureEverywhere() bool {
+	return o.TLSVerify != nil && !*o.TLSVerify
+}
+
+// verifyForced reports --tls-verify=true.
+func (o Options) verifyForced() bool {
+	return o.TLSVerify != nil && *o.TLSVerify
 }
 
 // Close drops the client's idle connections. Requests in flight are not

@@ -14,13 +14,19 @@
 //     from certs-dir/HOST[:PORT]/ (as containers/image's certs.d). Plain HTTP
 //     and unverified TLS are allowed only for endpoints marked insecure in
 //     hutch.yaml or when the caller turns verification off
-//     (--tls-verify=false). Loopback registries are not exempt.
+//     (--tls-verify=false); --tls-verify=true requires verified TLS even
+//     where hutch.yaml allows less. Loopback registries are not exempt.
+//   - Stalls. A request that makes no progress for hutch.yaml's
+//     registry-timeout (no byte of the answer arrives, or the registry
+//     takes no byte of an upload) is cancelled with a StallError
+//     (ErrStalled). Slow transfers that keep moving are never cut.
 //   - Credentials come from a Credentials provider (pkg/auth), looked up by
 //     the endpoint's host.
 //   - Errors are one line each, classed with pkg/errdefs: an unknown image is
 //     ErrNotFound, refused credentials ErrPermission (naming hutch login),
 //     TLS failures ErrTLS (naming the host, the certificate problem and the
-//     setting that would change it), unreachable registries ErrUnreachable.
+//     setting that would change it), unreachable registries ErrUnreachable,
+//     stalled ones ErrStalled.
 //
 // Blobs come back as raw streams: the caller verifies them while it stores
 // them (pkg/image does). Manifests and configurations are verified here.

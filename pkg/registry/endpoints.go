@@ -15,7 +15,8 @@ type Endpoint struct {
 	Repo name.Repository
 	// Mirror is true for a mirror, false for the source.
 	Mirror bool
-	// Insecure allows plain HTTP and unverified TLS with this endpoint.
+	// Insecure allows plain HTTP and unverified TLS with this endpoint:
+	// hutch.yaml's setting, unless --tls-verify overrides it.
 	Insecure bool
 }
 
@@ -79,7 +80,7 @@ func (c *Client) registryFor(repo string) (*config.Registry, string) {
 
 // endpoint builds an Endpoint for the repository s.
 func (c *Client) endpoint(s string, mirror, insecure bool) (Endpoint, error) {
-	insecure = insecure || c.opts.SkipTLSVerify
+	insecure = c.opts.insecure(insecure)
 	var opts []name.Option
 	if insecure {
 		// go-containerregistry then tries https and falls back to http.

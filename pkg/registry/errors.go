@@ -24,6 +24,9 @@ var (
 	ErrTLS = errors.New("tls failure")
 	// ErrUnreachable is a registry that cannot be connected to.
 	ErrUnreachable = errors.New("registry unreachable")
+	// ErrStalled is a request cancelled because it made no progress for
+	// hutch.yaml's registry-timeout (a StallError).
+	ErrStalled = errors.New("registry stalled")
 )
 
 // Error is a registry failure as one line for the user. errors.Is and
@@ -81,11 +84,15 @@ func (c *Client) classify(err error, o op) error {
 	var te *transport.Error
 	var ph *PlainHTTPError
 	var cd *CertsDirError
+	var se *StallError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &re):
 		return re
+	// Before cancellation: the watchdog cancels the request it cuts.
+	case errors.As(err, &se):
+		return newError(ErrStalled, se, "%s", se.Line())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.As(err, &cd):
@@ -95,7 +102,7 @@ func (c *Client) classify(err error, o op) error {
 	case isTLS(err):
 		return c.tlsError(err, o.host)
 	case errors.As(err, &ph):
-		return newError(ErrTLS, err, "registry %s: plain HTTP to %s is not allowed: if it serves no TLS, mark it insecure in hutch.yaml registries or use --tls-verify=false", o.host, ph.Host)
+		return newError(ErrTLS, err, "registry %s: plain HTTP to %s is not allowed: if it serves no TLS, %s", o.host, ph.Host, c.tlsHint(ph.Host))
 	}
 	if msg, ok := unreachable(err); ok {
 		return newError(ErrUnreachable, err, "registry %s is unreachable: %s", o.host, msg)
@@ -184,7 +191,7 @@ func (c *Client) tlsError(err error, host string) error {
 	if c.cfg.CertsDir == "" {
 		certs = "certs-dir/" + host
 	}
-	insecure := "mark it insecure in hutch.yaml registries, or use --tls-verify=false"
+	insecure := c.tlsHint(host)
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
@@ -204,6 +211,41 @@ func (c *Client) tlsError(err error, host string) error {
 		return newError(ErrTLS, err, "registry %s: TLS: the registry requires a client certificate it accepts: put client.cert and client.key in %s", host, certs)
 	}
 	return newError(ErrTLS, err, "registry %s: TLS: %s", host, strings.TrimPrefix(innermost(err), "tls: "))
+}
+
+// tlsHint says what would let host be used without verified TLS.
+func (c *Client) tlsHint(host string) string {
+	switch {
+	case !c.opts.verifyForced():
+		return "mark it insecure in hutch.yaml registries, or use --tls-verify=false"
+	case c.configuredInsecure(host):
+		return "hutch.yaml marks it insecure, but --tls-verify=true requires verified TLS: omit --tls-verify=true to use hutch.yaml's setting, or use --tls-verify=false"
+	}
+	return "--tls-verify=true requires verified TLS: use --tls-verify=false, or mark it insecure in hutch.yaml registries and omit --tls-verify=true"
+}
+
+// configuredInsecure reports whether hutch.yaml marks an endpoint on host
+// (a registry's location, else its prefix, or a mirror) insecure.
+func (c *Client) configuredInsecure(host string) bool {
+	hostOf := func(loc string) string {
+		h, _, _ := strings.Cut(loc, "/")
+		return h
+	}
+	for _, r := range c.cfg.Registries {
+		loc := r.Location
+		if loc == "" {
+			loc = r.Prefix
+		}
+		if r.Insecure && hostOf(loc) == host {
+			return true
+		}
+		for _, m := range r.Mirrors {
+			if m.Insecure && hostOf(m.Location) == host {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // unreachable recognises a failure to connect and describes it briefly.

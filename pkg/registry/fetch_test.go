@@ -116,7 +116,7 @@ func TestFetchPlainHTTP(t *testing.T) {
 	if r.Manifest.Digest != want || r.Name != s.ref() || r.Endpoint.Mirror {
 		t.Errorf("fetched %s as %s from %v", r.Manifest.Digest, r.Name, r.Endpoint)
 	}
-	if _, err := fetch(t, Options{SkipTLSVerify: true}, s.ref()); err != nil {
+	if _, err := fetch(t, Options{TLSVerify: boolPtr(false)}, s.ref()); err != nil {
 		t.Errorf("with --tls-verify=false: %v", err)
 	}
 	// 127.0.0.1 is not exempt from TLS.
@@ -126,7 +126,7 @@ func TestFetchPlainHTTP(t *testing.T) {
 
 func TestFetchNotFound(t *testing.T) {
 	s := newServer(t, nil, nil)
-	o := Options{SkipTLSVerify: true}
+	o := Options{TLSVerify: boolPtr(false)}
 	_, err := fetch(t, o, s.host+"/lib/img:2")
 	assertOneLine(t, err, errdefs.ErrNotFound)
 	if want := "image " + s.host + "/lib/img:2: not found in registry " + s.host; err.Error() != want {
@@ -143,7 +143,7 @@ func TestFetchUnreachable(t *testing.T) {
 	}
 	host := l.Addr().String()
 	l.Close()
-	_, err = fetch(t, Options{SkipTLSVerify: true}, host+"/x:1")
+	_, err = fetch(t, Options{TLSVerify: boolPtr(false)}, host+"/x:1")
 	assertOneLine(t, err, ErrUnreachable, "registry "+host+" is unreachable: connection refused")
 }
 
@@ -230,7 +230,7 @@ func TestFetchTLS(t *testing.T) {
 	if _, err := fetch(t, Options{Config: insecure}, local+"/lib/img:1"); err != nil {
 		t.Errorf("insecure registry: %v", err)
 	}
-	if _, err := fetch(t, Options{Config: &config.File{}, SkipTLSVerify: true}, s.ref()); err != nil {
+	if _, err := fetch(t, Options{Config: &config.File{}, TLSVerify: boolPtr(false)}, s.ref()); err != nil {
 		t.Errorf("--tls-verify=false: %v", err)
 	}
 	writeFile(t, filepath.Join(certs, s.host, "bad.crt"), []byte("not a certificate"))
@@ -297,9 +297,9 @@ func (c creds) Credentials(_ context.Context, host string) (authn.Authenticator,
 func TestFetchAuth(t *testing.T) {
 	s := newServer(t, nil, basicAuth)
 	pass := func(u, p string) Options {
-		return Options{SkipTLSVerify: true, Credentials: creds{s.host: &authn.Basic{Username: u, Password: p}}}
+		return Options{TLSVerify: boolPtr(false), Credentials: creds{s.host: &authn.Basic{Username: u, Password: p}}}
 	}
-	_, err := fetch(t, Options{SkipTLSVerify: true}, s.ref())
+	_, err := fetch(t, Options{TLSVerify: boolPtr(false)}, s.ref())
 	assertOneLine(t, err, errdefs.ErrPermission, "authentication required", "run hutch login "+s.host)
 	_, err = fetch(t, pass("user", "wrong"), s.ref())
 	assertOneLine(t, err, errdefs.ErrPermission, "refused the credentials", "run hutch login "+s.host)
@@ -369,7 +369,7 @@ func TestFetchShortNamesWithoutNetwork(t *testing.T) {
 
 func TestSignatureFetcher(t *testing.T) {
 	s := newServer(t, nil, nil)
-	o := Options{SkipTLSVerify: true}
+	o := Options{TLSVerify: boolPtr(false)}
 	r, err := fetch(t, o, s.ref())
 	if err != nil {
 		t.Fatal(err)
@@ -454,7 +454,7 @@ func TestPushTargetBlobs(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	c := New(Options{SkipTLSVerify: true})
+	c := New(Options{TLSVerify: boolPtr(false)})
 	defer c.Close()
 	ctx := context.Background()
 	tgt, err := c.PushTarget(ctx, s.host+"/other/repo:1", s.host+"/lib/img")

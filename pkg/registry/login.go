@@ -37,7 +37,7 @@ func (c *Client) CheckLogin(ctx context.Context, registry string) error {
 		return err
 	}
 	o := op{image: familiarHost(ep.Host()), host: ep.Host(), anonymous: a == authn.Anonymous}
-	rt := c.tr.forEndpoint(ep.Host(), ep.Insecure, c.opts.SkipTLSVerify)
+	rt := c.tr.forEndpoint(ep.Host(), ep.Insecure, c.opts.insecureEverywhere())
 	t, err := transport.NewWithContext(ctx, ep.Repo.Registry, a, rt, nil)
 	if err != nil {
 		return c.loginError(err, o)

@@ -32,7 +32,7 @@ func TestCheckLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := New(Options{SkipTLSVerify: true, Credentials: creds{tt.srv.host: &authn.Basic{Username: tt.user, Password: tt.pass}}})
+			c := New(Options{TLSVerify: boolPtr(false), Credentials: creds{tt.srv.host: &authn.Basic{Username: tt.user, Password: tt.pass}}})
 			defer c.Close()
 			err := c.CheckLogin(context.Background(), tt.registry)
 			if tt.wantErr == nil {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,21 +81,27 @@ func TestEndpoints(t *testing.T) {
 		Insecure bool
 	}
 	tests := []struct {
-		repo string
-		skip bool // SkipTLSVerify
-		want []ep
+		repo      string
+		tlsVerify *bool // --tls-verify, nil when absent
+		want      []ep
 	}{
-		{"docker.io/library/alpine", false, []ep{{"127.0.0.1:5001/hub/library/alpine", true, true}, {"registry-1.docker.io/library/alpine", false, false}}},
-		{"example.com/team/app", false, []ep{{"internal.example.com/mirror/team/app", false, true}}},
-		{"example.com/teamwork/app", false, []ep{
+		{"docker.io/library/alpine", nil, []ep{{"127.0.0.1:5001/hub/library/alpine", true, true}, {"registry-1.docker.io/library/alpine", false, false}}},
+		// --tls-verify=true overrides an insecure mirror; =false makes
+		// every endpoint insecure.
+		{"docker.io/library/alpine", boolPtr(true), []ep{{"127.0.0.1:5001/hub/library/alpine", true, false}, {"registry-1.docker.io/library/alpine", false, false}}},
+		{"docker.io/library/alpine", boolPtr(false), []ep{{"127.0.0.1:5001/hub/library/alpine", true, true}, {"registry-1.docker.io/library/alpine", false, true}}},
+		{"example.com/team/app", nil, []ep{{"internal.example.com/mirror/team/app", false, true}}},
+		{"example.com/team/app", boolPtr(true), []ep{{"internal.example.com/mirror/team/app", false, false}}},
+		{"example.com/teamwork/app", nil, []ep{
 			{"m1.example.com/teamwork/app", true, false}, {"m2.example.com/x/teamwork/app", true, false}, {"example.com/teamwork/app", false, false},
 		}},
-		{"quay.io/org/app", false, []ep{{"quay.io/org/app", false, false}}},
-		{"quay.io/org/app", true, []ep{{"quay.io/org/app", false, true}}},
+		{"quay.io/org/app", nil, []ep{{"quay.io/org/app", false, false}}},
+		{"quay.io/org/app", boolPtr(true), []ep{{"quay.io/org/app", false, false}}},
+		{"quay.io/org/app", boolPtr(false), []ep{{"quay.io/org/app", false, true}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.repo, func(t *testing.T) {
-			c := New(Options{Config: cfg, SkipTLSVerify: tt.skip})
+		t.Run(fmt.Sprintf("%s/tls-verify=%s", tt.repo, flagText(tt.tlsVerify)), func(t *testing.T) {
+			c := New(Options{Config: cfg, TLSVerify: tt.tlsVerify})
 			repo, err := name.NewRepository(tt.repo)
 			if err != nil {
 				t.Fatal(err)

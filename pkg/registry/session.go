@@ -60,7 +60,7 @@ func (c *Client) session(ctx context.Context, ep Endpoint, push bool, image stri
 		return nil, err
 	}
 	o := op{image: image, host: ep.Host(), push: push, anonymous: auth == authn.Anonymous}
-	rt := c.tr.forEndpoint(ep.Host(), ep.Insecure, c.opts.SkipTLSVerify)
+	rt := c.tr.forEndpoint(ep.Host(), ep.Insecure, c.opts.insecureEverywhere())
 	// The handshake: ping /v2/, then a token for the scopes if the
 	// registry asks for bearer authentication.
 	t, err := transport.NewWithContext(ctx, ep.Repo.Registry, auth, rt, scopes)

@@ -25,6 +25,8 @@ type transports struct {
 	certsDir  string
 	override  http.RoundTripper // tests
 	userAgent string
+	// idle is how long a request may make no progress (registry-timeout).
+	idle time.Duration
 
 	mu    sync.Mutex
 	byKey map[tlsKey]*hostTransport
@@ -41,8 +43,8 @@ type hostTransport struct {
 	err error
 }
 
-func newTransports(certsDir string, override http.RoundTripper, userAgent string) *transports {
-	return &transports{certsDir: certsDir, override: override, userAgent: userAgent, byKey: map[tlsKey]*hostTransport{}}
+func newTransports(certsDir string, override http.RoundTripper, userAgent string, idle time.Duration) *transports {
+	return &transports{certsDir: certsDir, override: override, userAgent: userAgent, idle: idle, byKey: map[tlsKey]*hostTransport{}}
 }
 
 // retryBackoff retries requests that failed in a way worth retrying
@@ -55,7 +57,8 @@ func retryBackoff() transport.Backoff {
 // forEndpoint returns the RoundTripper for the requests of one endpoint.
 // Its insecure flag covers the endpoint's own host only: token servers and
 // blob redirects elsewhere are verified (unless all is set: every host is
-// insecure, --tls-verify=false).
+// insecure, --tls-verify=false). See Options.TLSVerify for how insecure
+// is decided.
 func (t *transports) forEndpoint(host string, insecure, all bool) http.RoundTripper {
 	g := &guard{t: t, host: host, insecure: insecure, all: all}
 	rt := transport.NewRetry(g, transport.WithRetryBackoff(retryBackoff()),
@@ -72,7 +75,8 @@ func (e *PlainHTTPError) Error() string {
 }
 
 // guard refuses plain HTTP where it is not allowed, then sends the request
-// through the host's pool.
+// through the host's pool, cancelling it if it stalls. It sits below the
+// retries: each attempt gets the whole idle timeout.
 type guard struct {
 	t        *transports
 	host     string
@@ -88,14 +92,15 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		// addresses on its own; hutch only where it was told to.
 		return nil, &PlainHTTPError{Host: h}
 	}
-	if g.t.override != nil {
-		return g.t.override.RoundTrip(req)
+	rt := g.t.override
+	if rt == nil {
+		ht := g.t.hostTransport(h, insecure)
+		if ht.err != nil {
+			return nil, ht.err
+		}
+		rt = ht.rt
 	}
-	ht := g.t.hostTransport(h, insecure)
-	if ht.err != nil {
-		return nil, ht.err
-	}
-	return ht.rt.RoundTrip(req)
+	return idleRoundTrip(rt, req, g.t.idle)
 }
 
 func (t *transports) hostTransport(host string, insecure bool) *hostTransport {

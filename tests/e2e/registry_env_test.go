@@ -137,6 +137,7 @@ type hutchConfig struct {
 	UnqualifiedSearchRegistries []string          `yaml:"unqualified-search-registries,omitempty"`
 	ShortNameAliases            map[string]string `yaml:"short-name-aliases,omitempty"`
 	ParallelDownloads           int               `yaml:"parallel-downloads,omitempty"`
+	RegistryTimeout             string            `yaml:"registry-timeout,omitempty"`
 	Registries                  []registryConfig  `yaml:"registries,omitempty"`
 	Policy                      *policyConfig     `yaml:"policy,omitempty"`
 }
