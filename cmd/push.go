@@ -49,6 +49,7 @@ func newPushCmd(f *Factory, runF func(context.Context, *pushOptions) error) *cob
 				return err
 			}
 			opts.Push.Creds, opts.Push.AuthFile = creds, rf.authFile
+			opts.Push.KeyPassword = keyPassword(opts.IO)
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -58,7 +59,7 @@ func newPushCmd(f *Factory, runF func(context.Context, *pushOptions) error) *cob
 	fl := c.Flags()
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "show no progress")
 	fl.StringVar(&opts.DigestFile, "digestfile", "", "write the pushed manifest's digest to this file")
-	fl.StringVar(&opts.Push.SignBySigstoreKey, "sign-by-sigstore-key", "", "sign the pushed image with this private key file (PEM)")
+	fl.StringVar(&opts.Push.SignBySigstoreKey, "sign-by-sigstore-key", "", "sign the pushed image with this private key file (PEM; a cosign encrypted key reads $COSIGN_PASSWORD or asks)")
 	addRegistryFlags(c, &rf, true)
 	return c
 }

@@ -192,6 +192,17 @@ func TestNewCmdSign(t *testing.T) {
 	checkParse(t, got, err, &signOptions{Refs: []string{"r/a:1"}, Sign: engine.SignOptions{Key: "k.pem"}}, false)
 	_, err = parse(t, newSignCmd, ios, []string{"r/a:1"})
 	checkParse[signOptions](t, nil, err, nil, true)
+	// An encrypted key's password is asked on a terminal, and only there.
+	ios.SetStdinTTY(true)
+	got, err = parse(t, newSignCmd, ios, []string{"--key", "k.pem", "r/a:1"})
+	if err != nil || got.Sign.KeyPassword == nil {
+		t.Errorf("on a terminal: KeyPassword is nil (err %v), want a prompt", err)
+	}
+	gotPush, err := parse(t, newPushCmd, ios, []string{"--sign-by-sigstore-key", "k.pem", "bb"})
+	if err != nil || gotPush.Push.KeyPassword == nil {
+		t.Errorf("push on a terminal: KeyPassword is nil (err %v), want a prompt", err)
+	}
+	ios.SetStdinTTY(false)
 
 	fake := newFake3()
 	if err := runSign(context.Background(), &signOptions{Engine: use3[signEngine](fake), Refs: []string{"a", "b"}}); err != nil {

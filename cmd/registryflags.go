@@ -49,3 +49,17 @@ func credsFlag(ios *IOStreams, v *registryFlags) (string, error) {
 	}
 	return v.creds + ":" + pw, nil
 }
+
+// keyPassword is how sign and push ask for the password of an encrypted
+// signing key when $COSIGN_PASSWORD is not set: on the terminal, as
+// cosign does; nil when stdin is no terminal (the error then says to set
+// COSIGN_PASSWORD).
+func keyPassword(ios *IOStreams) func() ([]byte, error) {
+	if !ios.IsStdinTTY() {
+		return nil
+	}
+	return func() ([]byte, error) {
+		pw, err := ios.ReadPassword("Enter password for private key: ")
+		return []byte(pw), err
+	}
+}

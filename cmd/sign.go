@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +32,9 @@ func newSignCmd(f *Factory, runF func(context.Context, *signOptions) error) *cob
 		Short: "Sign images in a registry",
 		Long: "Sign signs the manifest a registry reference points to with a private key (PEM:\n" +
 			"ECDSA P-256 or Ed25519) and pushes the signature next to it, under cosign's\n" +
-			"sha256-<digest>.sig tag, for hutch.yaml's sigstore-signed policies to check.",
+			"sha256-<digest>.sig tag, for hutch.yaml's sigstore-signed policies to check.\n" +
+			"A key encrypted by cosign generate-key-pair is opened with $COSIGN_PASSWORD when\n" +
+			"it is set (even empty), else with a password asked on the terminal.",
 		Args:              minArgs(1),
 		ValidArgsFunction: newCompleter(f).args(true, images),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -45,6 +48,7 @@ func newSignCmd(f *Factory, runF func(context.Context, *signOptions) error) *cob
 				return err
 			}
 			opts.Sign.Creds, opts.Sign.AuthFile = creds, rf.authFile
+			opts.Sign.KeyPassword = keyPassword(opts.IO)
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -64,7 +68,7 @@ func runSign(ctx context.Context, opts *signOptions) error {
 	}
 	for _, ref := range opts.Refs {
 		if _, err := e.SignImage(ctx, ref, opts.Sign); err != nil {
-			return err
+			return fmt.Errorf("image sign: %w", err)
 		}
 	}
 	return nil

@@ -143,7 +143,7 @@ func (a imageAdapter) Push(ctx context.Context, src, dest string, o PushOptions)
 	po := image.PushOptions{Registry: c, Progress: o.Progress, Terminal: o.Terminal, Quiet: o.Progress == nil}
 	if o.SignBySigstoreKey != "" {
 		// Load the key first: a bad key fails before anything is pushed.
-		signer, err := signature.LoadSigner(o.SignBySigstoreKey)
+		signer, err := signature.LoadSignerWith(o.SignBySigstoreKey, signature.KeyPassword(o.KeyPassword))
 		if err != nil {
 			return "", err
 		}
@@ -161,7 +161,7 @@ func (a imageAdapter) Push(ctx context.Context, src, dest string, o PushOptions)
 // Sign signs what the registry holds under ref: for a multi-platform image,
 // the index, as cosign does and as pulls verify.
 func (a imageAdapter) Sign(ctx context.Context, ref string, o SignOptions) (string, error) {
-	signer, err := signature.LoadSigner(o.Key)
+	signer, err := signature.LoadSignerWith(o.Key, signature.KeyPassword(o.KeyPassword))
 	if err != nil {
 		return "", err
 	}

@@ -44,6 +44,9 @@ type PushOptions struct {
 	// SignBySigstoreKey is a private key file: the pushed manifest is
 	// signed with it and the signature pushed next to it.
 	SignBySigstoreKey string
+	// KeyPassword asks for the password of an encrypted signing key when
+	// $COSIGN_PASSWORD is not set; nil when there is nobody to ask.
+	KeyPassword func() ([]byte, error)
 	// Progress and Terminal as in PullOptions.
 	Progress io.Writer
 	Terminal bool
@@ -70,6 +73,8 @@ type SignOptions struct {
 	TLSVerify *bool
 	Creds     string
 	AuthFile  string
+	// KeyPassword as in PushOptions.
+	KeyPassword func() ([]byte, error)
 }
 
 // ImageHistoryEntry is one row of `hutch image history`. JSON names follow

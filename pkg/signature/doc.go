@@ -68,10 +68,14 @@
 // # Keys
 //
 // Public keys are PEM "PUBLIC KEY" blocks (PKIX): ECDSA on P-256, or
-// Ed25519. Private keys are unencrypted PEM: "PRIVATE KEY" (PKCS#8, ECDSA
-// P-256 or Ed25519) or "EC PRIVATE KEY" (SEC 1). Cosign's own encrypted
-// private keys ("ENCRYPTED SIGSTORE PRIVATE KEY", scrypt and secretbox) and
-// encrypted PKCS#8 keys are not supported: export an unencrypted PKCS#8 key
-// (for example with openssl pkcs8 -topk8 -nocrypt) or make a key pair with
-// [GenerateKeyPair]. RSA keys are not supported either.
+// Ed25519. Private keys are PEM: "PRIVATE KEY" (PKCS#8, ECDSA P-256 or
+// Ed25519), "EC PRIVATE KEY" (SEC 1), or cosign's encrypted keys, as
+// cosign generate-key-pair writes them: "ENCRYPTED SIGSTORE PRIVATE KEY"
+// (or the older "ENCRYPTED COSIGN PRIVATE KEY"), a JSON envelope in which
+// scrypt derives a key from the password and NaCl secretbox seals the
+// PKCS#8 key (go-securesystemslib's encrypted package, which cosign uses).
+// Their password comes from a [Passphrase]: [KeyPassword] takes
+// COSIGN_PASSWORD when it is set (empty is a password), else asks the
+// caller's prompt (hutch's CLI asks on its terminal), as cosign does. Encrypted PKCS#8 keys
+// ("ENCRYPTED PRIVATE KEY") and RSA keys are not supported.
 package signature

@@ -48,8 +48,9 @@ func LoadPublicKey(path string) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
-// loadPrivateKey reads an unencrypted PEM private key (PKCS#8 or SEC 1).
-func loadPrivateKey(path string) (crypto.Signer, error) {
+// loadPrivateKey reads a PEM private key: PKCS#8 or SEC 1, or cosign's
+// encrypted PKCS#8, whose password pass returns (nil: KeyPassword(nil)).
+func loadPrivateKey(path string, pass Passphrase) (crypto.Signer, error) {
 	block, err := readPEM(path)
 	if err != nil {
 		return nil, err
@@ -60,9 +61,13 @@ func loadPrivateKey(path string) (crypto.Signer, error) {
 		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 	case "EC PRIVATE KEY":
 		key, err = x509.ParseECPrivateKey(block.Bytes)
-	case "ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+	case sigstoreKeyType, cosignKeyType:
+		if key, err = decryptKey(path, block.Bytes, pass); err != nil {
+			return nil, err
+		}
+	case "ENCRYPTED PRIVATE KEY":
 		return nil, errdefs.Errorf(errdefs.ErrNotImplemented,
-			"key %s: encrypted private keys are not supported: use an unencrypted PKCS#8 key (openssl pkcs8 -topk8 -nocrypt)", path)
+			"key %s: encrypted PKCS#8 keys are not supported: use cosign's encrypted format or an unencrypted PKCS#8 key (openssl pkcs8 -topk8 -nocrypt)", path)
 	default:
 		return nil, errdefs.Errorf(errdefs.ErrInvalidArgument, "key %s: PEM block %q is not a private key", path, block.Type)
 	}

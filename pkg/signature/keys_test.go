@@ -106,7 +106,7 @@ func TestLoadPrivateKey(t *testing.T) {
 		{"testdata/ec-sec1.key", nil},
 		{"testdata/ed25519.key", nil},
 		{"testdata/ec-encrypted.key", errdefs.ErrNotImplemented},
-		{cosign, errdefs.ErrNotImplemented},
+		{cosign, errdefs.ErrInvalidArgument},
 		{"testdata/ec.pub", errdefs.ErrInvalidArgument},
 		{filepath.Join(dir, "missing.key"), errdefs.ErrNotFound},
 	}

@@ -32,10 +32,16 @@ type Signer struct {
 	file string
 }
 
-// LoadSigner reads an unencrypted PEM private key (see the package
-// documentation for the formats).
+// LoadSigner reads a PEM private key (see the package documentation for
+// the formats); an encrypted one gets its password from KeyPassword(nil): $COSIGN_PASSWORD.
 func LoadSigner(keyFile string) (*Signer, error) {
-	key, err := loadPrivateKey(keyFile)
+	return LoadSignerWith(keyFile, KeyPassword(nil))
+}
+
+// LoadSignerWith is LoadSigner with the password of an encrypted key from
+// pass, which is not called for an unencrypted key.
+func LoadSignerWith(keyFile string, pass Passphrase) (*Signer, error) {
+	key, err := loadPrivateKey(keyFile, pass)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,13 @@
 package e2e
 
 import (
+	"crypto/x509"
 	"encoding/base64"
+	"path/filepath"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 )
 
 // TestRegistrySignatures: under a `sigstore-signed` policy entry, images
@@ -38,6 +43,24 @@ func TestRegistrySignatures(t *testing.T) {
 	signedRemote := r.push(t, "signed/imgsign:v1", remoteImg)
 	signer.ok(t, "image", "sign", "--key", key.PrivPath, r.Ref("signed/imgsign:v1"))
 	r.digestOf(t, "signed/imgsign:"+signatureTag(signedRemote))
+
+	// The same key encrypted as cosign generate-key-pair writes it: its
+	// password comes from COSIGN_PASSWORD; a wrong one, or none without a
+	// terminal to ask on, is one line of error and nothing is pushed.
+	encKey := writeEncryptedCosignKey(t, keys, "encrypted", key, "e2e pass")
+	encImg := layeredImage(t, "image-sign-encrypted", 0)
+	signedEnc := r.push(t, "signed/encrypted:v1", encImg)
+	withPassword := func(pw string) runOpts { return runOpts{Env: []string{"COSIGN_PASSWORD=" + pw}} }
+	wantUserError(t, signer.runWith(t, withPassword("wrong"), "image", "sign", "--key", encKey, r.Ref("signed/encrypted:v1")),
+		125, "image sign: key "+encKey+": wrong password (or not a cosign key)")
+	wantUserError(t, signer.run(t, "image", "sign", "--key", encKey, r.Ref("signed/encrypted:v1")), 125, encKey, "COSIGN_PASSWORD")
+	if _, err := remote.Head(r.parseRef(t, "signed/encrypted:"+signatureTag(signedEnc)), r.remoteOptions(t.Context())...); err == nil {
+		t.Errorf("a signature was pushed without the key's password")
+	}
+	if res := signer.runWith(t, withPassword("e2e pass"), "image", "sign", "--key", encKey, r.Ref("signed/encrypted:v1")); res.Code != 0 {
+		t.Fatalf("sign with an encrypted key: %v", res)
+	}
+	r.digestOf(t, "signed/encrypted:"+signatureTag(signedEnc))
 
 	// Signatures made here, in cosign's format.
 	images := map[string]string{} // repo:tag → image ID
@@ -87,7 +110,27 @@ func TestRegistrySignatures(t *testing.T) {
 
 	wantPulled(t, e.run(t, "pull", r.Ref("signed/pushed:v1")), fixtureImageID(t))
 	wantPulled(t, e.run(t, "pull", r.Ref("signed/imgsign:v1")), configID(t, remoteImg))
+	wantPulled(t, e.run(t, "pull", r.Ref("signed/encrypted:v1")), configID(t, encImg))
 	wantPulled(t, e.run(t, "pull", r.Ref("signed/handmade:v1")), images["signed/handmade"])
 	wantPulled(t, e.run(t, "pull", r.Ref("other/img:v1")), images["other/img"])
 	e.snapshotStorage(t)
+}
+
+// writeEncryptedCosignKey writes k's private key into dir as cosign
+// generate-key-pair does: PKCS#8 sealed with password by
+// go-securesystemslib's encrypted package (scrypt and NaCl secretbox), in
+// an "ENCRYPTED SIGSTORE PRIVATE KEY" PEM block.
+func writeEncryptedCosignKey(t testing.TB, dir, name string, k cosignKey, password string) string {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(k.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := encrypted.Encrypt(der, []byte(password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".key")
+	writeFile(t, path, pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", sealed), 0o600)
+	return path
 }
