@@ -42,7 +42,7 @@ func (s *Store) Import(ctx context.Context, path, ref string) (string, error) {
 	}
 	defer f.Close()
 	t := &txn{st: s.st}
-	id, err := s.importLayer(t, f.Name(), f, names)
+	id, err := s.importLayer(ctx, t, f.Name(), f, names)
 	if err != nil {
 		t.rollback()
 		return "", err
@@ -50,24 +50,10 @@ func (s *Store) Import(ctx context.Context, path, ref string) (string, error) {
 	return id, nil
 }
 
-func (s *Store) importLayer(t *txn, path string, f *os.File, names []string) (string, error) {
-	// The diff ID is known only after the stream, so the layer gets a
-	// storage-chosen ID; an identical base layer already stored is reused
-	// instead, and the new copy dropped.
-	layer, err := t.putLayer("", "", f, layerCheck{blobSize: -1})
+func (s *Store) importLayer(ctx context.Context, t *txn, path string, f *os.File, names []string) (string, error) {
+	layer, err := s.putBaseLayer(ctx, t, path, f)
 	if err != nil {
-		return "", fmt.Errorf("import %s: %w", path, err)
-	}
-	if same, err := s.st.LayersByUncompressedDigest(layer.UncompressedDigest); err == nil {
-		for _, l := range same {
-			if l.ID != layer.ID && l.Parent == "" {
-				if err := s.st.DeleteLayer(layer.ID); err == nil {
-					t.layers = t.layers[:len(t.layers)-1]
-					layer = &l
-				}
-				break
-			}
-		}
+		return "", err
 	}
 	now := time.Now().UTC()
 	cfg := v1.ConfigFile{
@@ -91,6 +77,34 @@ func (s *Store) importLayer(t *txn, path string, f *os.File, names []string) (st
 		return "", err
 	}
 	return spec.ID(), nil
+}
+
+// putBaseLayer stores f as a base layer. The diff ID is known only after
+// the stream, so the layer gets a storage-chosen ID; an identical base
+// layer already stored is reused instead, and the new copy dropped. The
+// put and that check hold the layer lock (see lockLayers) together.
+func (s *Store) putBaseLayer(ctx context.Context, t *txn, path string, f *os.File) (*storage.Layer, error) {
+	release, err := s.lockLayers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	layer, err := t.putLayer("", "", f, layerCheck{blobSize: -1})
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", path, err)
+	}
+	if same, err := s.st.LayersByUncompressedDigest(layer.UncompressedDigest); err == nil {
+		for _, l := range same {
+			if l.ID != layer.ID && l.Parent == "" {
+				if err := s.st.DeleteLayer(layer.ID); err == nil {
+					t.layers = t.layers[:len(t.layers)-1]
+					layer = &l
+				}
+				break
+			}
+		}
+	}
+	return layer, nil
 }
 
 // ociManifestFor describes an image with uncompressed layers, the form in

@@ -93,7 +93,12 @@ func (s *Store) putLayers(ctx context.Context, t *txn, a *archiveFile, spec *loa
 			return nil, err
 		}
 		id := chainID(parent, l.check.diffID)
+		release, err := s.lockLayers(ctx)
+		if err != nil {
+			return nil, err
+		}
 		layer, err := t.putLayer(id, parent, blob, l.check)
+		release()
 		if err != nil {
 			return nil, fmt.Errorf("archive %s: layer %d (%s): %w", a.path, i+1, l.member, err)
 		}
