@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 
+	"github.com/hutchctr/hutch/internal/crc64iso"
 	"github.com/hutchctr/hutch/pkg/untar"
 	"github.com/opencontainers/go-digest"
 	tstar "github.com/vbatts/tar-split/archive/tar"
@@ -130,16 +130,14 @@ func unpackChecked(src io.Reader, x *untar.Dir, p tsstorage.Packer) error {
 	}
 }
 
-// crcTable is tar-split's payload checksum (CRC-64/ISO).
-var crcTable = crc64.MakeTable(crc64.ISO)
-
 // writeEntry writes one entry and returns its payload's CRC64 (nil for an
 // empty payload), reading the payload to its end whatever the type.
 func writeEntry(x *untar.Dir, h *tar.Header, payload io.Reader) ([]byte, error) {
 	if h.Size <= 0 {
 		return nil, x.Entry(h, nil)
 	}
-	c := crc64.New(crcTable)
+	c := crc64iso.New() // tar-split's payload checksum, faster
+
 	body := io.TeeReader(payload, c)
 	if err := x.Entry(h, body); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
