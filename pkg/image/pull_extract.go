@@ -28,30 +28,19 @@ import (
 // digests are known only at the end; on a mismatch the caller discards
 // dest. It returns the uncompressed size.
 func extractLayer(blob io.Reader, chk layerCheck, x *untar.Dir, ts io.Writer) (int64, error) {
-	blobHash := sha256.New()
-	blobN := &countingWriter{}
-	tee := io.TeeReader(blob, io.MultiWriter(blobHash, blobN))
-	// A corrupt blob usually fails decompression or tar parsing first;
-	// the digest mismatch is the better explanation.
-	explain := func(err error) error { return explainByDigest(err, tee, chk, blobHash, blobN) }
-	dec, err := archive.DecompressStream(tee)
+	b := newCheckedBlob(blob, chk)
+	dec, err := b.decompress()
 	if err != nil {
-		return 0, explain(invalid("decompress: %v", err))
+		return 0, err
 	}
 	defer dec.Close()
 	diffHash := sha256.New()
 	n := &countingWriter{}
 	src := io.TeeReader(dec, io.MultiWriter(diffHash, n))
 	if err := unpackChecked(src, x, tsstorage.NewJSONPacker(ts)); err != nil {
-		return 0, explain(err)
+		return 0, b.explain(err)
 	}
-	// The decompressor may stop before the end of the blob (gzip trailer,
-	// concatenated members); the blob digest covers all of it.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return 0, invalid("read layer: %v", err)
-	}
-	diffID := digest.NewDigest(digest.SHA256, diffHash)
-	if err := verifyDigests(chk, digest.NewDigest(digest.SHA256, blobHash), blobN.n, diffID); err != nil {
+	if err := b.finish(digest.NewDigest(digest.SHA256, diffHash)); err != nil {
 		return 0, err
 	}
 	if err := x.Finish(); err != nil {

@@ -70,34 +70,64 @@ func (ls *layerStream) finish() error {
 }
 
 func (ls *layerStream) run(blob io.Reader, chk layerCheck, out io.Writer) error {
-	blobHash := sha256.New()
-	blobN := &countingWriter{}
-	tee := io.TeeReader(blob, io.MultiWriter(blobHash, blobN))
-	// A corrupt blob usually fails decompression or tar parsing first;
-	// the digest mismatch is the better explanation.
-	explain := func(err error) error { return explainByDigest(err, tee, chk, blobHash, blobN) }
-	dec, err := archive.DecompressStream(tee)
+	b := newCheckedBlob(blob, chk)
+	dec, err := b.decompress()
 	if err != nil {
-		return explain(invalid("decompress: %v", err))
+		return err
 	}
 	defer dec.Close()
 	diffHash := sha256.New()
 	g := &gate{src: io.TeeReader(dec, diffHash), out: out}
 	if err := g.pass(); err != nil {
-		return explain(err)
+		return b.explain(err)
 	}
 	// Everything after the end-of-archive marker (padding) belongs to the
 	// layer too: storage records it and the diff ID covers it.
 	if err := g.drain(); err != nil {
-		return explain(err)
-	}
-	// The decompressor may stop before the end of the blob (gzip trailer,
-	// concatenated members); the blob digest covers all of it.
-	if _, err := io.Copy(io.Discard, blob); err != nil {
-		return invalid("read layer: %v", err)
+		return b.explain(err)
 	}
 	ls.diffID, ls.size = digest.NewDigest(digest.SHA256, diffHash), g.n
-	return verifyDigests(chk, digest.NewDigest(digest.SHA256, blobHash), blobN.n, ls.diffID)
+	return b.finish(ls.diffID)
+}
+
+// checkedBlob is a layer blob read through its digest and size count.
+type checkedBlob struct {
+	chk  layerCheck
+	hash hash.Hash
+	n    countingWriter
+	r    io.Reader // the blob, hashed and counted on the way
+}
+
+func newCheckedBlob(blob io.Reader, chk layerCheck) *checkedBlob {
+	b := &checkedBlob{chk: chk, hash: sha256.New()}
+	b.r = io.TeeReader(blob, io.MultiWriter(b.hash, &b.n))
+	return b
+}
+
+// decompress returns the blob's uncompressed stream (gzip, zstd or none).
+func (b *checkedBlob) decompress() (io.ReadCloser, error) {
+	dec, err := archive.DecompressStream(b.r)
+	if err != nil {
+		return nil, b.explain(invalid("decompress: %v", err))
+	}
+	return dec, nil
+}
+
+// explain turns err into the blob's digest mismatch when there is one: a
+// corrupt blob usually fails decompression or tar parsing first, and the
+// mismatch is the better explanation.
+func (b *checkedBlob) explain(err error) error {
+	return explainByDigest(err, b.r, b.chk, b.hash, &b.n)
+}
+
+// finish reads what the decompressor left of the blob (a gzip trailer,
+// concatenated members: the blob digest covers all of it) and checks the
+// blob's digest and size and the uncompressed stream's diffID.
+func (b *checkedBlob) finish(diffID digest.Digest) error {
+	if _, err := io.Copy(io.Discard, b.r); err != nil {
+		return invalid("read layer: %v", err)
+	}
+	return verifyDigests(b.chk, digest.NewDigest(digest.SHA256, b.hash), b.n.n, diffID)
 }
 
 // explainByDigest reads the rest of a blob whose processing failed with
