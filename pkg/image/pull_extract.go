@@ -162,7 +162,6 @@ func untarOptions(o *archive.TarOptions) (untar.Options, bool) {
 	u := untar.Options{
 		InUserNS:          o.InUserNS,
 		IgnoreChownErrors: o.IgnoreChownErrors,
-		Writeback:         true,
 	}
 	switch o.WhiteoutFormat {
 	case archive.OverlayWhiteoutFormat:

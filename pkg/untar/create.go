@@ -71,10 +71,6 @@ func (d *Dir) file(pfd int, name, base string, h *tar.Header, r io.Reader) (err 
 	if err := d.metaFD(fd, name, h); err != nil {
 		return err
 	}
-	if d.opts.Writeback && h.Size > 0 {
-		// Start writeback now, without waiting for it.
-		_ = unix.SyncFileRange(fd, 0, 0, unix.SYNC_FILE_RANGE_WRITE)
-	}
 	return d.times(pfd, base, h)
 }
 

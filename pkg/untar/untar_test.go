@@ -308,12 +308,12 @@ func TestShortPayload(t *testing.T) {
 	}
 }
 
-func TestWritebackAndSync(t *testing.T) {
+func TestSync(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "layer")
 	if err := os.Mkdir(dest, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	d, err := Open(dest, Options{Writeback: true})
+	d, err := Open(dest, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
