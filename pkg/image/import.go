@@ -41,7 +41,7 @@ func (s *Store) Import(ctx context.Context, path, ref string) (string, error) {
 		return "", fmt.Errorf("import %s: %w", path, err)
 	}
 	defer f.Close()
-	t := &txn{st: s.st}
+	t := &txn{st: s.st, lock: s.lockLayers}
 	id, err := s.importLayer(ctx, t, f.Name(), f, names)
 	if err != nil {
 		t.rollback()
@@ -79,30 +79,12 @@ func (s *Store) importLayer(ctx context.Context, t *txn, path string, f *os.File
 	return spec.ID(), nil
 }
 
-// putBaseLayer stores f as a base layer. The diff ID is known only after
-// the stream, so the layer gets a storage-chosen ID; an identical base
-// layer already stored is reused instead, and the new copy dropped. The
-// put and that check hold the layer lock (see lockLayers) together.
+// putBaseLayer stores f as a base layer under its chain ID (its diff ID),
+// or reuses an identical base layer already stored.
 func (s *Store) putBaseLayer(ctx context.Context, t *txn, path string, f *os.File) (*storage.Layer, error) {
-	release, err := s.lockLayers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	layer, err := t.putLayer("", "", f, layerCheck{blobSize: -1})
+	layer, err := t.putLayer(ctx, "", "", f, layerCheck{blobSize: -1})
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	if same, err := s.st.LayersByUncompressedDigest(layer.UncompressedDigest); err == nil {
-		for _, l := range same {
-			if l.ID != layer.ID && l.Parent == "" {
-				if err := s.st.DeleteLayer(layer.ID); err == nil {
-					t.layers = t.layers[:len(t.layers)-1]
-					layer = &l
-				}
-				break
-			}
-		}
 	}
 	return layer, nil
 }

@@ -1,8 +1,7 @@
 package image
 
 import (
-	"errors"
-	"fmt"
+	"context"
 	"io"
 
 	"github.com/opencontainers/go-digest"
@@ -12,7 +11,10 @@ import (
 // txn records what a load or import added to storage, so that a failure
 // can remove it all: nothing is left behind by a rejected archive.
 type txn struct {
-	st     storage.Store
+	st storage.Store
+	// lock takes the layer lock (Store.lockLayers) for a commit; required
+	// by putLayer.
+	lock   func(context.Context) (func(), error)
 	layers []string // created by this operation, bottom first
 	images []string
 }
@@ -58,38 +60,41 @@ func (t *txn) reusable(id, parent string, diffID digest.Digest) (*storage.Layer,
 	return nil, false
 }
 
-// putLayer streams blob into a new layer id on parent, verifying it against
-// chk. A layer that already exists with the same chain ID is reused and blob
-// is not read. On error, nothing of the layer remains.
-func (t *txn) putLayer(id, parent string, blob io.Reader, chk layerCheck) (*storage.Layer, error) {
+// putLayer stores blob, verified against chk, as layer id on parent, or
+// under its chain ID when id is "" (an imported tarball, whose diff ID is
+// known only once it is read). A stored layer with the same content on
+// the same parent is reused; when id is given, that is checked first and
+// blob is not read. The blob is extracted into a staging directory and
+// synced without any lock, then committed under the layer lock, as pulls
+// commit theirs. On error nothing of the layer remains.
+func (t *txn) putLayer(ctx context.Context, id, parent string, blob io.Reader, chk layerCheck) (*storage.Layer, error) {
 	if id != "" {
 		if l, ok := t.reusable(id, parent, chk.diffID); ok {
 			return l, nil
 		}
 	}
-	ls := startLayerStream(blob, chk)
-	layer, _, perr := t.st.PutLayer(id, parent, nil, "", false, nil, ls.pr)
-	verr := ls.finish()
-	switch {
-	case verr != nil:
-		if perr == nil {
-			_ = t.st.DeleteLayer(layer.ID) // storage accepted what the checks refused
-		}
-		return nil, verr
-	case errors.Is(perr, storage.ErrDuplicateID):
-		// Another process stored the same layer meanwhile.
-		if l, ok := t.reusable(id, parent, chk.diffID); ok {
-			return l, nil
-		}
-		return nil, fmt.Errorf("store layer %s: %w", id, classify(perr))
-	case perr != nil:
-		return nil, fmt.Errorf("store layer: %w", classify(perr))
+	sl, err := stageLayer(ctx, t.st, blob, chk)
+	if err != nil {
+		return nil, err
 	}
-	t.layers = append(t.layers, layer.ID)
-	if layer.UncompressedDigest != ls.diffID {
-		// storage hashes what it received; a difference would mean the
-		// stream was altered between the checks and storage.
-		return nil, fmt.Errorf("store layer %s: storage recorded digest %s, hutch read %s", layer.ID, layer.UncompressedDigest, ls.diffID)
+	diffID := sl.out.UncompressedDigest
+	if id == "" {
+		id = chainID(parent, diffID)
 	}
-	return layer, nil
+	release, err := t.lock(ctx)
+	if err != nil {
+		discardStaged(t.st, sl)
+		return nil, err
+	}
+	defer release()
+	if l, ok := t.reusable(id, parent, diffID); ok {
+		discardStaged(t.st, sl) // another load or pull stored it meanwhile
+		return l, nil
+	}
+	l, err := commitStaged(t.st, sl, id, parent)
+	if err != nil {
+		return nil, err
+	}
+	t.layers = append(t.layers, l.ID)
+	return l, nil
 }

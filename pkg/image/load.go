@@ -42,7 +42,7 @@ func (s *Store) Load(ctx context.Context, path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &txn{st: s.st}
+	t := &txn{st: s.st, lock: s.lockLayers}
 	out, err := s.loadSpecs(ctx, t, a, specs)
 	if err != nil {
 		t.rollback()
@@ -93,12 +93,7 @@ func (s *Store) putLayers(ctx context.Context, t *txn, a *archiveFile, spec *loa
 			return nil, err
 		}
 		id := chainID(parent, l.check.diffID)
-		release, err := s.lockLayers(ctx)
-		if err != nil {
-			return nil, err
-		}
-		layer, err := t.putLayer(id, parent, blob, l.check)
-		release()
+		layer, err := t.putLayer(ctx, id, parent, blob, l.check)
 		if err != nil {
 			return nil, fmt.Errorf("archive %s: layer %d (%s): %w", a.path, i+1, l.member, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/untar"
@@ -37,10 +38,14 @@ type stagedDiffer struct {
 	// err is the extraction's own error: storage may wrap what ApplyDiff
 	// returns, and the checks' verdict is reported as it is.
 	err error
+	// called is set once storage hands over a staging directory; before
+	// that, blob is untouched.
+	called bool
 }
 
 // ApplyDiff extracts the layer into dest.
 func (d *stagedDiffer) ApplyDiff(dest string, opts *archive.TarOptions, dopts *drivers.DifferOptions) (drivers.DriverWithDifferOutput, error) {
+	d.called = true
 	if dopts == nil || dopts.Format != drivers.DifferOutputFormatDir {
 		return drivers.DriverWithDifferOutput{}, errors.New("staged layer: the storage driver wants a layout other than a directory (composefs is not supported)")
 	}
@@ -54,23 +59,25 @@ func (d *stagedDiffer) ApplyDiff(dest string, opts *archive.TarOptions, dopts *d
 		return drivers.DriverWithDifferOutput{}, fmt.Errorf("staged layer: %w", err)
 	}
 	_ = os.Remove(ts.Name())
-	size, err := d.extract(dest, opts, ts)
+	got, err := d.extract(dest, opts, ts)
 	if err != nil {
 		ts.Close()
 		d.err = err
 		return drivers.DriverWithDifferOutput{}, err
 	}
+	// The digests are the ones computed (equal to those checked, when the
+	// caller knew them: an imported tarball has none).
 	return drivers.DriverWithDifferOutput{
 		TarSplit:           ts,
-		Size:               size,
-		UncompressedDigest: d.chk.diffID,
-		CompressedDigest:   d.chk.blobDigest,
+		Size:               got.size,
+		UncompressedDigest: got.diff,
+		CompressedDigest:   got.blob,
 	}, nil
 }
 
 // extract unpacks the blob into dest and writes its tar-split metadata to
-// ts; it returns the uncompressed size.
-func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.File) (int64, error) {
+// ts.
+func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.File) (layerDigests, error) {
 	bw := bufio.NewWriterSize(ts, 64<<10)
 	uo, ok := untarOptions(opts)
 	if !ok {
@@ -81,23 +88,23 @@ func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.Fil
 		return d.extractInChroot(dest, opts, bw)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("extract layer: %w", err)
+		return layerDigests{}, fmt.Errorf("extract layer: %w", err)
 	}
 	defer x.Close()
-	size, err := extractLayer(d.blob, d.chk, x, bw)
+	got, err := extractLayer(d.blob, d.chk, x, bw)
 	if err != nil {
-		return 0, err
+		return layerDigests{}, err
 	}
 	if err := bw.Flush(); err != nil {
-		return 0, fmt.Errorf("record layer metadata: %w", err)
+		return layerDigests{}, fmt.Errorf("record layer metadata: %w", err)
 	}
-	return size, nil
+	return got, nil
 }
 
 // extractInChroot is the fallback: the layerStream checks the blob in
 // its own goroutine, tar-split records what passes, and storage extracts
 // it in a chroot of dest.
-func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw *bufio.Writer) (size int64, err error) {
+func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw *bufio.Writer) (got layerDigests, err error) {
 	ls := startLayerStream(d.blob, d.chk)
 	defer func() {
 		if verr := ls.finish(); verr != nil {
@@ -107,7 +114,7 @@ func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw
 	n := &countingWriter{}
 	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(ls.pr, n), tsstorage.NewJSONPacker(bw), tsstorage.NewDiscardFilePutter())
 	if err != nil {
-		return 0, err
+		return layerDigests{}, err
 	}
 	defer func() {
 		payload.Close()
@@ -119,19 +126,22 @@ func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw
 		}
 	}()
 	if err := chrootarchive.UntarUncompressed(payload, dest, opts); err != nil {
-		return 0, fmt.Errorf("extract layer: %w", err)
+		return layerDigests{}, fmt.Errorf("extract layer: %w", err)
 	}
 	// Padding after the end-of-archive marker belongs to the layer: the
 	// tar-split must hold it, and the layerStream must reach its end to
 	// report the digests.
 	if _, err := io.Copy(io.Discard, payload); err != nil {
-		return 0, err
+		return layerDigests{}, err
 	}
 	// As extractLayer: the files are on disk before the layer is recorded.
 	if err := syncfs(dest); err != nil {
-		return 0, fmt.Errorf("extract layer: %w", err)
+		return layerDigests{}, fmt.Errorf("extract layer: %w", err)
 	}
-	return n.n, nil
+	if verr := ls.finish(); verr != nil {
+		return layerDigests{}, verr
+	}
+	return layerDigests{blob: ls.blobDigest, diff: ls.diffID, size: n.n}, nil
 }
 
 // syncfs flushes the file system holding dir.
@@ -154,41 +164,68 @@ type stagedLayer struct {
 	opts *drivers.ApplyDiffWithDifferOpts
 }
 
-// stageLayer streams blob through the checks into a staging directory.
-// On error nothing of it remains.
-func (s *Store) stageLayer(ctx context.Context, blob io.Reader, chk layerCheck) (*stagedLayer, error) {
-	opts := &drivers.ApplyDiffWithDifferOpts{}
-	d := &stagedDiffer{blob: blob, chk: chk}
-	out, err := s.st.PrepareStagedLayer(opts, d)
-	if err != nil {
-		if out != nil && out.Target != "" {
-			_ = s.st.CleanupStagedLayer(out) // best effort: storage prunes stale staging directories too
+// stageLayer streams blob through the checks into a staging directory of
+// st. On error nothing of it remains.
+//
+// The overlay driver creates a staging directory and then locks it; a
+// store closing in another process prunes every staging directory it
+// can lock, and can take a new one in between, which fails the creator
+// with EAGAIN (or ENOENT once the directory is gone). Nothing was read
+// then, so the attempt is simply repeated.
+func stageLayer(ctx context.Context, st storage.Store, blob io.Reader, chk layerCheck) (*stagedLayer, error) {
+	const attempts = 5
+	for i := 1; ; i++ {
+		sl, d, err := stageOnce(st, blob, chk)
+		if err == nil {
+			return sl, nil
 		}
 		if d.err != nil {
 			err = d.err
+		}
+		if !d.called && i < attempts && (errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.ENOENT)) && ctx.Err() == nil {
+			continue
 		}
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, errdefs.ErrInvalidArgument) {
 			return nil, cerr
 		}
 		return nil, err
 	}
-	return &stagedLayer{out: out, opts: opts}, nil
 }
 
-// discard removes a staged layer that will not be committed.
-func (s *Store) discard(sl *stagedLayer) {
+func stageOnce(st storage.Store, blob io.Reader, chk layerCheck) (*stagedLayer, *stagedDiffer, error) {
+	opts := &drivers.ApplyDiffWithDifferOpts{}
+	d := &stagedDiffer{blob: blob, chk: chk}
+	out, err := st.PrepareStagedLayer(opts, d)
+	if err != nil {
+		if out != nil && out.Target != "" {
+			_ = st.CleanupStagedLayer(out) // best effort: storage prunes stale staging directories too
+		}
+		return nil, d, err
+	}
+	return &stagedLayer{out: out, opts: opts}, d, nil
+}
+
+// discardStaged removes a staged layer that will not be committed.
+func discardStaged(st storage.Store, sl *stagedLayer) {
 	if sl != nil {
-		_ = s.st.CleanupStagedLayer(sl.out) // best effort, as in stageLayer
+		_ = st.CleanupStagedLayer(sl.out) // best effort, as in stageLayer
 	}
 }
 
-// commitStaged moves a staged layer into the store as layer id on parent.
-func (s *Store) commitStaged(sl *stagedLayer, id, parent string) (*storage.Layer, error) {
-	l, err := s.st.ApplyStagedLayer(storage.ApplyStagedLayerOptions{
+// commitStaged moves a staged layer into st as layer id on parent. The
+// caller holds the layer lock (commitLockName) and has checked that no
+// such layer exists: storage's ApplyStagedLayer would replace its files.
+// On error the staged layer is discarded.
+func commitStaged(st storage.Store, sl *stagedLayer, id, parent string) (*storage.Layer, error) {
+	l, err := st.ApplyStagedLayer(storage.ApplyStagedLayerOptions{
 		ID: id, ParentLayer: parent, DiffOutput: sl.out, DiffOptions: sl.opts,
 	})
 	if err != nil {
+		discardStaged(st, sl)
 		return nil, fmt.Errorf("store layer %.12s: %w", id, classify(err))
 	}
+	// The staging directory is empty now (its content became the layer);
+	// storage would remove it only when the store shuts down.
+	_ = os.Remove(filepath.Dir(sl.out.Target))
 	return l, nil
 }

@@ -26,33 +26,42 @@ import (
 // This replaces a pipe into storage's tar-split recorder, a second pipe
 // into a chrooted extraction process and three tar parsers with one. The
 // digests are known only at the end; on a mismatch the caller discards
-// dest. It returns the uncompressed size.
-func extractLayer(blob io.Reader, chk layerCheck, x *untar.Dir, ts io.Writer) (int64, error) {
+// dest.
+func extractLayer(blob io.Reader, chk layerCheck, x *untar.Dir, ts io.Writer) (layerDigests, error) {
 	b := newCheckedBlob(blob, chk)
 	dec, err := b.decompress()
 	if err != nil {
-		return 0, err
+		return layerDigests{}, err
 	}
 	defer dec.Close()
 	diffHash := sha256.New()
 	n := &countingWriter{}
 	src := io.TeeReader(dec, io.MultiWriter(diffHash, n))
 	if err := unpackChecked(src, x, tsstorage.NewJSONPacker(ts)); err != nil {
-		return 0, b.explain(err)
+		return layerDigests{}, b.explain(err)
 	}
-	if err := b.finish(digest.NewDigest(digest.SHA256, diffHash)); err != nil {
-		return 0, err
+	got := layerDigests{diff: digest.NewDigest(digest.SHA256, diffHash), size: n.n}
+	if err := b.finish(got.diff); err != nil {
+		return layerDigests{}, err
 	}
+	got.blob = b.digest()
 	if err := x.Finish(); err != nil {
-		return 0, fmt.Errorf("extract layer: %w", err)
+		return layerDigests{}, fmt.Errorf("extract layer: %w", err)
 	}
 	// The layer's files must be on disk before storage records the
 	// layer (it fsyncs its own metadata, not our files): after a crash
 	// an image is there whole or not at all.
 	if err := x.Sync(); err != nil {
-		return 0, fmt.Errorf("extract layer: %w", err)
+		return layerDigests{}, fmt.Errorf("extract layer: %w", err)
 	}
-	return n.n, nil
+	return got, nil
+}
+
+// layerDigests is what reading a layer measured: the blob's digest, the
+// uncompressed stream's (the diff ID) and its size.
+type layerDigests struct {
+	blob, diff digest.Digest
+	size       int64
 }
 
 // unpackChecked walks the tar stream: each header is validated, recorded
@@ -98,6 +107,9 @@ func unpackChecked(src io.Reader, x *untar.Dir, p tsstorage.Packer) error {
 		e := tsstorage.Entry{Type: tsstorage.FileType, Size: th.Size, Payload: csum}
 		e.SetName(th.Name)
 		if _, err := p.AddEntry(e); err != nil {
+			if errors.Is(err, tsstorage.ErrDuplicatePath) {
+				return invalid("tar entry %q appears twice in the layer, which containers/storage cannot record", th.Name)
+			}
 			return fmt.Errorf("record layer metadata: %w", err)
 		}
 		if err := segment(tr.RawBytes()); err != nil {

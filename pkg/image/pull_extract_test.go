@@ -53,19 +53,23 @@ func TestExtractLayerMatchesChrootPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	size, err := extractLayer(bytes.NewReader(gz), chk, x, fastTS)
+	got, err := extractLayer(bytes.NewReader(gz), chk, x, fastTS)
 	if err != nil {
 		t.Fatalf("extractLayer: %v", err)
 	}
-	if size != int64(len(layer)) {
-		t.Errorf("size %d, want %d", size, len(layer))
+	if want := (layerDigests{blob: chk.blobDigest, diff: chk.diffID, size: int64(len(layer))}); got != want {
+		t.Errorf("extractLayer measured %+v, want %+v", got, want)
 	}
 
 	slow, slowTS := t.TempDir(), &bytes.Buffer{}
 	bw := bufio.NewWriter(slowTS)
 	d := &stagedDiffer{blob: bytes.NewReader(gz), chk: chk}
-	if _, err := d.extractInChroot(slow, opts, bw); err != nil {
+	slowGot, err := d.extractInChroot(slow, opts, bw)
+	if err != nil {
 		t.Fatalf("extractInChroot: %v", err)
+	}
+	if slowGot != got {
+		t.Errorf("extractInChroot measured %+v, extractLayer %+v", slowGot, got)
 	}
 	if !bytes.Equal(fastTS.Bytes(), slowTS.Bytes()) {
 		t.Errorf("tar-split metadata differs:\n got %.300q\nwant %.300q", fastTS.String(), slowTS.String())
@@ -76,12 +80,12 @@ func TestExtractLayerMatchesChrootPath(t *testing.T) {
 
 	rebuilt := asm.NewOutputTarStream(tsstorage.NewPathFileGetter(fast), tsstorage.NewJSONUnpacker(bytes.NewReader(fastTS.Bytes())))
 	defer rebuilt.Close()
-	got, err := io.ReadAll(rebuilt)
+	tarball, err := io.ReadAll(rebuilt)
 	if err != nil {
 		t.Fatalf("rebuild the layer from tar-split: %v", err)
 	}
-	if digest.FromBytes(got) != chk.diffID {
-		t.Errorf("rebuilt layer has digest %s, want the diff ID %s", digest.FromBytes(got), chk.diffID)
+	if digest.FromBytes(tarball) != chk.diffID {
+		t.Errorf("rebuilt layer has digest %s, want the diff ID %s", digest.FromBytes(tarball), chk.diffID)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -71,7 +70,7 @@ func (s *Store) pullLayers(ctx context.Context, plan *pullPlan, prog *progress, 
 	}
 	wg.Wait()
 	for _, j := range jobs[start:] {
-		s.discard(j.staged) // those not committed (commit clears staged)
+		discardStaged(s.st, j.staged) // those not committed (commit clears staged)
 	}
 	if firstErr != nil {
 		return "", firstErr
@@ -139,7 +138,7 @@ func (s *Store) fetchLayer(ctx context.Context, plan *pullPlan, prog *progress, 
 	}
 	defer rc.Close()
 	body := prog.reader(j.i, rc)
-	staged, err := s.stageLayer(ctx, body, l.check)
+	staged, err := stageLayer(ctx, s.st, body, l.check)
 	switch {
 	case err == nil:
 		j.staged = staged
@@ -189,7 +188,7 @@ func (s *Store) commitLayer(j *layerJob, parent string, diffID digest.Digest) (s
 	defer lock.Unlock()
 	t := &txn{st: s.st}
 	if l, ok := t.reusable(j.id, parent, diffID); ok {
-		s.discard(j.staged)
+		discardStaged(s.st, j.staged)
 		j.staged = nil
 		return l.ID, nil
 	}
@@ -198,14 +197,10 @@ func (s *Store) commitLayer(j *layerJob, parent string, diffID digest.Digest) (s
 	}
 	sl := j.staged
 	j.staged = nil
-	l, err := s.commitStaged(sl, j.id, parent)
+	l, err := commitStaged(s.st, sl, j.id, parent)
 	if err != nil {
-		s.discard(sl)
 		return "", err
 	}
-	// The staging directory is empty now (its content became the layer);
-	// storage would remove it only when the store shuts down.
-	_ = os.Remove(filepath.Dir(sl.out.Target))
 	return l.ID, nil
 }
 

@@ -42,9 +42,10 @@ type layerStream struct {
 	pr   *io.PipeReader
 	done chan struct{}
 	// Set by run before done is closed.
-	err    error
-	diffID digest.Digest
-	size   int64 // uncompressed size
+	err        error
+	blobDigest digest.Digest
+	diffID     digest.Digest
+	size       int64 // uncompressed size
 }
 
 func startLayerStream(blob io.Reader, chk layerCheck) *layerStream {
@@ -87,7 +88,9 @@ func (ls *layerStream) run(blob io.Reader, chk layerCheck, out io.Writer) error 
 		return b.explain(err)
 	}
 	ls.diffID, ls.size = digest.NewDigest(digest.SHA256, diffHash), g.n
-	return b.finish(ls.diffID)
+	err = b.finish(ls.diffID)
+	ls.blobDigest = b.digest()
+	return err
 }
 
 // checkedBlob is a layer blob read through its digest and size count.
@@ -120,6 +123,9 @@ func (b *checkedBlob) explain(err error) error {
 	return explainByDigest(err, b.r, b.chk, b.hash, &b.n)
 }
 
+// digest is the blob's digest, once finish has read it all.
+func (b *checkedBlob) digest() digest.Digest { return digest.NewDigest(digest.SHA256, b.hash) }
+
 // finish reads what the decompressor left of the blob (a gzip trailer,
 // concatenated members: the blob digest covers all of it) and checks the
 // blob's digest and size and the uncompressed stream's diffID.
@@ -127,7 +133,7 @@ func (b *checkedBlob) finish(diffID digest.Digest) error {
 	if _, err := io.Copy(io.Discard, b.r); err != nil {
 		return invalid("read layer: %v", err)
 	}
-	return verifyDigests(b.chk, digest.NewDigest(digest.SHA256, b.hash), b.n.n, diffID)
+	return verifyDigests(b.chk, b.digest(), b.n.n, diffID)
 }
 
 // explainByDigest reads the rest of a blob whose processing failed with
