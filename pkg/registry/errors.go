@@ -98,8 +98,10 @@ func (c *Client) classify(err error, o op) error {
 	case errors.As(err, &cd):
 		return cd
 	// go-containerregistry tries https and http at once for loopback
-	// addresses: the https failure explains more than the refused http.
-	case isTLS(err):
+	// addresses: the https failure explains more than the refused http,
+	// unless plain HTTP was allowed and the server spoke it: then the
+	// http attempt's failure, below, is the one that matters.
+	case isTLS(err) && !(c.plainHTTPAllowed(o.host) && isPlainHTTPAnswer(err)):
 		return c.tlsError(err, o.host)
 	case errors.As(err, &ph):
 		return newError(ErrTLS, err, "registry %s: plain HTTP to %s is not allowed: if it serves no TLS, %s", o.host, ph.Host, c.tlsHint(ph.Host))
@@ -155,6 +157,17 @@ func statusError(te *transport.Error, o op) error {
 		return newError(nil, te, "registry %s: %s: %s (HTTP %d)", familiarHost(o.host), o.object(), diag, code)
 	}
 	return newError(nil, te, "registry %s: %s: HTTP %d %s", familiarHost(o.host), o.object(), code, http.StatusText(code))
+}
+
+// isPlainHTTPAnswer reports a TLS handshake answered in plain HTTP.
+func isPlainHTTPAnswer(err error) bool {
+	var rh tls.RecordHeaderError
+	return errors.As(err, &rh)
+}
+
+// plainHTTPAllowed reports whether requests to host may use plain HTTP.
+func (c *Client) plainHTTPAllowed(host string) bool {
+	return c.opts.insecure(c.configuredInsecure(host))
 }
 
 func isTLS(err error) bool {
