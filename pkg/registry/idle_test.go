@@ -67,6 +67,27 @@ func newStallServer(t *testing.T) *stallServer {
 }
 
 // set makes requests for paths ending in suffix behave as mode.
+// readLayer fetches the test image and reads its first layer with the
+// server in mode for that blob; it returns what it read, when the read
+// began and how it ended.
+func (s *stallServer) readLayer(t *testing.T, ctx context.Context, mode stallMode) (*Remote, v1.Descriptor, []byte, time.Time, error) {
+	t.Helper()
+	r, err := s.client(t).Fetch(ctx, s.ref(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer := r.Image.Layers[0]
+	s.set(mode, "/blobs/"+layer.Digest.String())
+	started := time.Now()
+	rc, err := r.Blob(ctx, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	return r, layer, got, started, err
+}
+
 func (s *stallServer) set(mode stallMode, suffix string) {
 	s.suffix.Store(&suffix)
 	s.mode.Store(int32(mode))
@@ -163,21 +184,8 @@ func wantStall(t *testing.T, err error, started time.Time, parts ...string) {
 // few timeouts; the configuration, read here, fails with the full line.
 func TestIdleTimeoutBlob(t *testing.T) {
 	s := newStallServer(t)
-	c := s.client(t)
 	ctx := testContext(t)
-	r, err := c.Fetch(ctx, s.ref(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	layer := r.Image.Layers[0]
-	s.set(stallBody, "/blobs/"+layer.Digest.String())
-	started := time.Now()
-	rc, err := r.Blob(ctx, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(rc)
-	rc.Close()
+	r, layer, got, started, err := s.readLayer(t, ctx, stallBody)
 	wantStall(t, err, started, "no data for 300ms; the download stalled")
 	if int64(len(got)) != layer.Size/2 {
 		t.Errorf("read %d bytes before the stall, want %d", len(got), layer.Size/2)
@@ -208,21 +216,8 @@ func TestIdleTimeoutNoAnswer(t *testing.T) {
 // reads, are not cut: only waits for the registry count.
 func TestIdleTimeoutSlowButMoving(t *testing.T) {
 	s := newStallServer(t)
-	c := s.client(t)
 	ctx := testContext(t)
-	r, err := c.Fetch(ctx, s.ref(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	layer := r.Image.Layers[0]
-	s.set(trickle, "/blobs/"+layer.Digest.String())
-	started := time.Now()
-	rc, err := r.Blob(ctx, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(rc)
-	rc.Close()
+	r, layer, got, started, err := s.readLayer(t, ctx, trickle)
 	if err != nil {
 		t.Fatalf("slow download: %v", err)
 	}
@@ -234,7 +229,7 @@ func TestIdleTimeoutSlowButMoving(t *testing.T) {
 	}
 
 	s.set(passThrough, "")
-	rc, err = r.Blob(ctx, layer)
+	rc, err := r.Blob(ctx, layer)
 	if err != nil {
 		t.Fatal(err)
 	}
