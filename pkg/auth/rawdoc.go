@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/hutchctr/hutch/internal/atomicfile"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
@@ -74,49 +75,13 @@ func (d *rawDoc) encode() ([]byte, error) {
 	return append(data, '\n'), nil
 }
 
-// writeFileAtomic replaces path with data, mode 0600: readers see the old
-// file or the new one, never a torn one, and after a crash or power loss
-// the file holds one of the two (logins must survive reboots).
+// writeFileAtomic replaces path with data, mode 0600 from the start (the
+// secret is never readable by others): readers see the old file or the
+// new one, and after a crash or power loss the file holds one of the two
+// (logins must survive reboots).
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	// CreateTemp makes the file 0600 from the start: the secret is never
-	// readable by others, not even between create and chmod.
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write auth file: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op after the rename
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Chmod(0o600) // CreateTemp's 0600 is before umask only in theory; be explicit
-	}
-	if werr == nil {
-		// fsync before rename, or a power loss can leave the name on an
-		// empty file.
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return fmt.Errorf("write auth file %s: %w", path, werr)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
+	if err := atomicfile.Write(path, data, 0o600, atomicfile.Durable); err != nil {
 		return fmt.Errorf("write auth file %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the rename durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hutchctr/hutch/internal/atomicfile"
+
 	"github.com/gofrs/flock"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
@@ -285,18 +287,7 @@ func (m *ipam) hint(sub Subnet, first, last netip.Addr) netip.Addr {
 // setHint records where the next search starts. It is only a hint: a
 // lost or stale write costs a longer search, never a duplicate.
 func (m *ipam) setHint(sub Subnet, a netip.Addr) {
-	f, err := os.CreateTemp(m.dir, ".h-")
-	if err != nil {
-		return
-	}
-	_, werr := f.WriteString(a.String())
-	if errors.Join(werr, f.Close()) != nil {
-		os.Remove(f.Name())
-		return
-	}
-	if os.Rename(f.Name(), filepath.Join(m.dir, hintName(sub))) != nil {
-		os.Remove(f.Name())
-	}
+	_ = atomicfile.Write(filepath.Join(m.dir, hintName(sub)), []byte(a.String()), 0o600, atomicfile.Volatile)
 }
 
 // lockRemovals takes the lock that every removal of an allocation holds.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/hutchctr/hutch/internal/atomicfile"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
@@ -167,7 +168,7 @@ func (s *Store) write(n *Network) error {
 	if err := os.Rename(tmp, s.Dir(n.Name)); err != nil {
 		return fmt.Errorf("network %q: %w", n.Name, err)
 	}
-	return syncDir(s.dir)
+	return atomicfile.SyncDir(s.dir)
 }
 
 // Get returns the network with the given name, or with the given ID or

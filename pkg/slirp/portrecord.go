@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hutchctr/hutch/internal/atomicfile"
+
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
@@ -109,19 +111,7 @@ func (r *portRecord) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+r.ContainerID+".*")
-	if err != nil {
-		return fmt.Errorf("record published ports: %w", err)
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(path, b, 0o600, atomicfile.Volatile); err != nil {
 		return fmt.Errorf("record published ports: %w", err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/hutchctr/hutch/internal/atomicfile"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 )
 
@@ -186,7 +187,7 @@ func (s *Store) reserveName(name, id string, sync bool) error {
 			if !sync {
 				return nil
 			}
-			return syncDir(s.namesDir())
+			return atomicfile.SyncDir(s.namesDir())
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("reserve name %q: %w", name, err)
