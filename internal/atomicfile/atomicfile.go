@@ -36,8 +36,8 @@ func Write(path string, data []byte, perm os.FileMode, d Durability) error {
 	name := tmp.Name()
 	defer os.Remove(name) // no-op after the rename
 	_, err = tmp.Write(data)
-	if err == nil && perm != 0o600 {
-		err = tmp.Chmod(perm)
+	if err == nil {
+		err = tmp.Chmod(perm) // exact, whatever the umask took away
 	}
 	if err == nil && d == Durable {
 		err = tmp.Sync()
