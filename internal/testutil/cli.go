@@ -70,3 +70,24 @@ func ExitCode(ps *os.ProcessState) int {
 	}
 	return ps.ExitCode()
 }
+
+// Eventually polls cond every interval until it holds, or fails the test
+// once timeout has passed; what describes what was awaited.
+func Eventually(t testing.TB, timeout, interval time.Duration, cond func() bool, what func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", timeout, what())
+		}
+		time.Sleep(interval)
+	}
+}
+
+// WantCode fails the test unless r exited with code.
+func WantCode(t testing.TB, r CLIResult, code int) {
+	t.Helper()
+	if r.Code != code {
+		t.Errorf("got exit %d, want %d: %v", r.Code, code, r)
+	}
+}

@@ -204,21 +204,13 @@ func (h *hutchEnv) waitStatus(t testing.TB, ref, want string, timeout time.Durat
 // what describes what was awaited.
 func eventually(t testing.TB, timeout time.Duration, cond func() bool, what func() string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", timeout, what())
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, 500 * time.Millisecond, cond, what)
 }
 
 // wantCode fails the test unless r exited with code.
 func wantCode(t testing.TB, r result, code int) {
 	t.Helper()
-	if r.Code != code {
-		t.Errorf("got exit %d, want %d: %v", r.Code, code, r)
-	}
+	testutil.WantCode(t, r, code)
 }
 
 // rootless reports whether the suite runs as the test user.
