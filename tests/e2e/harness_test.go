@@ -193,7 +193,7 @@ func (h *hutchEnv) waitStatus(t testing.TB, ref, want string, timeout time.Durat
 // what describes what was awaited.
 func eventually(t testing.TB, timeout time.Duration, cond func() bool, what func() string) {
 	t.Helper()
-	testutil.Eventually(t, timeout, 100 * time.Millisecond, cond, what)
+	testutil.Eventually(t, timeout, 100*time.Millisecond, cond, what)
 }
 
 // wantCode fails the test unless r exited with code.
