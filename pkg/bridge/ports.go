@@ -1,15 +1,13 @@
 package bridge
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
+
+	"github.com/hutchctr/hutch/internal/procnet"
 
 	"golang.org/x/sys/unix"
 
@@ -22,7 +20,7 @@ type PortInUseError struct {
 	Proto  string
 	HostIP netip.Addr // invalid: every address
 	Port   uint16
-	// Holder names the process, when it could be found ("pid 42 (nc)").
+	// Holder names the process, when it could be found ("process 42 (nc)").
 	Holder string
 }
 
@@ -116,68 +114,8 @@ func (n *Namespace) UnprivilegedPortStart() (int, error) {
 	return strconv.Atoi(v)
 }
 
-// holderOf finds the process holding a socket bound to port, from the
-// calling thread's /proc/thread-self/net tables (its namespace's) and the
-// processes' descriptors. It returns "" when it cannot tell (another
-// user's processes are not readable).
+// holderOf finds the process holding a socket bound to port in the
+// calling thread's network namespace (its /proc/thread-self/net tables).
 func holderOf(proto string, port uint16) string {
-	for _, table := range []string{proto, proto + "6"} {
-		inode := socketInode(filepath.Join("/proc/thread-self/net", table), proto, port)
-		if inode == "" {
-			continue
-		}
-		if pid, comm := socketOwner(inode); pid != "" {
-			return fmt.Sprintf("pid %s (%s)", pid, comm)
-		}
-		return "a process hutch cannot see"
-	}
-	return ""
-}
-
-// socketInode returns the inode of a listening TCP (or bound UDP) socket on
-// port from a /proc/net table.
-func socketInode(path, proto string, port uint16) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 {
-			continue
-		}
-		_, hexPort, ok := strings.Cut(fields[1], ":")
-		p, err := strconv.ParseUint(hexPort, 16, 16)
-		if !ok || err != nil || uint16(p) != port {
-			continue
-		}
-		if proto == "tcp" && fields[3] != "0A" { // TCP_LISTEN
-			continue
-		}
-		return fields[9]
-	}
-	return ""
-}
-
-// socketOwner scans /proc/*/fd for the socket inode.
-func socketOwner(inode string) (pid, comm string) {
-	target := "socket:[" + inode + "]"
-	procs, _ := os.ReadDir("/proc")
-	for _, p := range procs {
-		if _, err := strconv.Atoi(p.Name()); err != nil {
-			continue
-		}
-		fds, _ := os.ReadDir(filepath.Join("/proc", p.Name(), "fd"))
-		for _, fd := range fds {
-			if l, err := os.Readlink(filepath.Join("/proc", p.Name(), "fd", fd.Name())); err == nil && l == target {
-				c, _ := os.ReadFile(filepath.Join("/proc", p.Name(), "comm"))
-				return p.Name(), strings.TrimSpace(string(c))
-			}
-		}
-	}
-	return "", ""
+	return procnet.Holder("/proc/thread-self/net", proto, port)
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hutchctr/hutch/internal/procnet"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hutchctr/hutch/internal/testutil"
@@ -199,8 +201,8 @@ func TestPortChecks(t *testing.T) {
 	if !errors.As(err, &inUse) || !errdefs.IsConflict(err) {
 		t.Fatalf("CheckPortFree(7000) error = %v, want a PortInUseError", err)
 	}
-	wantHolder := "pid " + strconv.Itoa(os.Getpid()) + " ("
-	if !strings.HasPrefix(inUse.Holder, wantHolder) || !strings.Contains(err.Error(), "host port 7000/tcp is already in use by pid") {
+	wantHolder := "process " + strconv.Itoa(os.Getpid()) + " ("
+	if !strings.HasPrefix(inUse.Holder, wantHolder) || !strings.Contains(err.Error(), "host port 7000/tcp is already in use by process") {
 		t.Errorf("error %q, want the holder %s…", err, wantHolder)
 	}
 	if err := n.CheckPortFree("udp", ip("127.0.0.1"), 7000); err != nil {
@@ -222,10 +224,11 @@ func TestPortChecks(t *testing.T) {
 // same pid) listens on the TCP port.
 func waitListening(t *testing.T, pid int, port uint16) {
 	t.Helper()
-	// busybox nc listens on a dual-stack socket: in the tcp6 table.
-	dir := "/proc/" + strconv.Itoa(pid) + "/net/"
+	// busybox nc listens on a dual-stack socket: in the tcp6 table,
+	// which Holder reads too.
+	dir := "/proc/" + strconv.Itoa(pid) + "/net"
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if socketInode(dir+"tcp", "tcp", port) != "" || socketInode(dir+"tcp6", "tcp", port) != "" {
+		if procnet.Holder(dir, "tcp", port) != "" {
 			return
 		}
 	}

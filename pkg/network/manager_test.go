@@ -232,7 +232,7 @@ func TestSetupRollback(t *testing.T) {
 		{"address taken", Plan{Attachments: []Attachment{{Network: "a"}, {Network: "b", IP: addr("10.89.1.9")}}},
 			false, func(err error) bool { var e *AddressInUseError; return errors.As(err, &e) }, "address 10.89.1.9 on network \"b\" is already used by container 000000000000"},
 		{"port in use", Plan{Attachments: []Attachment{{Network: "a"}}, Ports: []PortMapping{{HostPort: 9090, ContainerPort: 80, Protocol: "tcp"}}},
-			false, errdefs.IsConflict, "host port 9090/tcp is already in use by pid " + strconv.Itoa(os.Getpid())},
+			false, errdefs.IsConflict, "host port 9090/tcp is already in use by process " + strconv.Itoa(os.Getpid())},
 		{"dns fails", Plan{Attachments: []Attachment{{Network: "a"}, {Network: "d"}}, Ports: []PortMapping{{HostPort: 9091, ContainerPort: 80, Protocol: "tcp"}}},
 			true, func(err error) bool { return err != nil }, "dns: no"},
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/hutchctr/hutch/internal/procnet"
+
 	"github.com/rootless-containers/rootlesskit/v3/pkg/api/client"
 	"github.com/rootless-containers/rootlesskit/v3/pkg/parent"
 	"github.com/rootless-containers/rootlesskit/v3/pkg/port"
@@ -316,7 +318,7 @@ func portInUseError(s PortSpec) error {
 	if s.HostIP != "" {
 		msg = fmt.Sprintf("host port %s/%s is already in use", net.JoinHostPort(s.HostIP, strconv.Itoa(s.HostPort)), s.Proto)
 	}
-	if who := portHolder(s.Proto, s.HostPort); who != "" {
+	if who := procnet.Holder("/proc/net", s.Proto, uint16(s.HostPort)); who != "" {
 		msg += " by " + who
 	}
 	return fmt.Errorf("%s: %w", msg, errdefs.ErrConflict)

@@ -1,12 +1,9 @@
 package slirp
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/rootless-containers/rootlesskit/v3/pkg/port"
 )
 
@@ -21,36 +18,6 @@ func TestWithSbin(t *testing.T) {
 		if got := withSbin(tt.path); got != tt.want {
 			t.Errorf("withSbin(%q): got %q, want %q", tt.path, got, tt.want)
 		}
-	}
-}
-
-func TestBoundInodes(t *testing.T) {
-	// Two listeners on port 8080 (0x1F90), one connection from it, one
-	// listener on another port.
-	table := `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 111 1 0000000000000000 100 0 0 10 0
-   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 222 1 0000000000000000 100 0 0 10 0
-   2: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1
-   3: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 444 1 0000000000000000 100 0 0 10 0
-`
-	path := filepath.Join(t.TempDir(), "tcp")
-	must(t, os.WriteFile(path, []byte(table), 0o600))
-	tests := []struct {
-		name       string
-		listenOnly bool
-		want       map[string]bool
-	}{
-		{name: "tcp", listenOnly: true, want: map[string]bool{"111": true, "222": true}},
-		{name: "udp", want: map[string]bool{"111": true, "222": true, "333": true}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := map[string]bool{}
-			boundInodes(path, tt.listenOnly, 8080, got)
-			if diff := cmp.Diff(got, tt.want); diff != "" {
-				t.Errorf("inodes (-got +want):\n%s", diff)
-			}
-		})
 	}
 }
 
