@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+
+	"github.com/hutchctr/hutch/pkg/log"
 
 	"github.com/hutchctr/hutch/pkg/engine"
 )
@@ -73,23 +74,14 @@ func newLogger(w io.Writer, level *slog.LevelVar) *slog.Logger {
 	}))
 }
 
-// parseLogLevel maps Podman's --log-level names to slog levels.
+// parseLogLevel is log.ParseLevel with its error as a flag error (usage
+// is shown).
 func parseLogLevel(s string) (slog.Level, error) {
-	switch strings.ToLower(s) {
-	case "trace":
-		return slog.LevelDebug - 4, nil
-	case "debug":
-		return slog.LevelDebug, nil
-	case "info":
-		return slog.LevelInfo, nil
-	case "warn", "warning":
-		return slog.LevelWarn, nil
-	case "error":
-		return slog.LevelError, nil
-	case "fatal", "panic":
-		return slog.LevelError + 4, nil
+	l, err := log.ParseLevel(s)
+	if err != nil {
+		return 0, flagErrorf("%v", err)
 	}
-	return 0, flagErrorf("log-level %q is invalid, valid levels: trace, debug, info, warn, error, fatal, panic", s)
+	return l, nil
 }
 
 // engineFor adapts the factory's engine to a verb's consumer-side

@@ -2,15 +2,15 @@ package dns
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
+
+	hlog "github.com/hutchctr/hutch/pkg/log"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,7 +28,7 @@ func Main() int {
 	unix.CloseOnExec(readyFD)
 	unix.CloseOnExec(lockFD)
 	cfg, err := readRoleConfig()
-	log := newLogger(os.Stderr, cfg.LogLevel).With("network", cfg.Network)
+	log := hlog.ForRole(os.Stderr, "dns", cfg.LogLevel).With("network", cfg.Network)
 	if err != nil {
 		log.Error("bad start", "err", err)
 		reportReady(ready, err)
@@ -114,29 +114,4 @@ func reportReady(ready *os.File, err error) {
 	}
 	io.WriteString(ready, msg)
 	ready.Close()
-}
-
-// newLogger writes diagnostics as text lines marked with the role, at level
-// (hutch's --log-level; default info).
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	switch strings.ToLower(level) {
-	case "trace", "debug":
-		l = slog.LevelDebug
-	case "warn", "warning":
-		l = slog.LevelWarn
-	case "error", "fatal", "panic":
-		l = slog.LevelError
-	}
-	return slog.New(slog.NewTextHandler(prefixWriter{w}, &slog.HandlerOptions{Level: l}))
-}
-
-// prefixWriter marks each record (one Write per record) as the responder's.
-type prefixWriter struct{ w io.Writer }
-
-func (p prefixWriter) Write(b []byte) (int, error) {
-	if _, err := fmt.Fprintf(p.w, "[hutch:dns] %s", b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }

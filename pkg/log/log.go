@@ -4,8 +4,10 @@ package log
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 )
 
 type key struct{}
@@ -23,4 +25,50 @@ func G(ctx context.Context) *slog.Logger {
 		return l
 	}
 	return discard
+}
+
+// ParseLevel maps Podman's --log-level names to slog levels: trace is
+// below debug, fatal and panic above error.
+func ParseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "trace":
+		return slog.LevelDebug - 4, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	case "fatal", "panic":
+		return slog.LevelError + 4, nil
+	}
+	return 0, fmt.Errorf("log-level %q is invalid, valid levels: trace, debug, info, warn, error, fatal, panic", s)
+}
+
+// ForRole returns the logger of a re-executed role (the monitor, the DNS
+// responder): text records at level (--log-level passed down; anything
+// unknown or empty means info), each line marked "[hutch:ROLE] ".
+func ForRole(w io.Writer, role, level string) *slog.Logger {
+	l, err := ParseLevel(level)
+	if err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(rolePrefix{w: w, prefix: "[hutch:" + role + "] "}, &slog.HandlerOptions{Level: l}))
+}
+
+// rolePrefix marks each record (slog writes one per Write) with its role.
+type rolePrefix struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p rolePrefix) Write(b []byte) (int, error) {
+	line := make([]byte, 0, len(p.prefix)+len(b))
+	line = append(append(line, p.prefix...), b...)
+	if _, err := p.w.Write(line); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

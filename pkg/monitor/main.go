@@ -2,13 +2,12 @@ package monitor
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
+
+	hlog "github.com/hutchctr/hutch/pkg/log"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +31,7 @@ func mainWith(rt runtime) int {
 	if err == nil {
 		err = logToFile(doc.Config)
 	}
-	log := newLogger(os.Stderr, doc.LogLevel).With("id", shortID(doc.ID))
+	log := hlog.ForRole(os.Stderr, "monitor", doc.LogLevel).With("id", shortID(doc.ID))
 	if err != nil {
 		log.Error("bad launch", "err", err)
 		rep.fail(err)
@@ -70,33 +69,4 @@ func logToFile(cfg Config) error {
 func tuneMemory() {
 	debug.SetGCPercent(20)
 	debug.SetMemoryLimit(8 << 20)
-}
-
-// newLogger writes the monitor's diagnostics as text lines marked with the
-// role, at level (hutch's --log-level; default info).
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	switch strings.ToLower(level) {
-	case "trace", "debug":
-		l = slog.LevelDebug
-	case "warn", "warning":
-		l = slog.LevelWarn
-	case "error", "fatal", "panic":
-		l = slog.LevelError
-	default:
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(prefixWriter{w}, &slog.HandlerOptions{Level: l}))
-}
-
-// prefixWriter marks each record (one Write per record) as the monitor's.
-type prefixWriter struct{ w io.Writer }
-
-func (p prefixWriter) Write(b []byte) (int, error) {
-	line := make([]byte, 0, len(b)+16)
-	line = append(append(line, "[hutch:monitor] "...), b...)
-	if _, err := p.w.Write(line); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }
