@@ -295,6 +295,13 @@ func (h *hutchEnv) removeTree() error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("remove %s in a user namespace: %v: %s", h.dir, err, out)
 	}
+	// A run directory too deep for a unix socket path puts the holder's
+	// directory in /tmp instead (holderRoots): it is the test's too.
+	for _, root := range holderRoots(h)[1:] {
+		if err := os.RemoveAll(root); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
