@@ -23,6 +23,13 @@ type txn struct {
 // newest first. Layers another image started using meanwhile stay (storage
 // refuses to delete them).
 func (t *txn) rollback() {
+	// Under the layer lock: a pull checks there that a layer it reused
+	// is still stored before its image makes the layer undeletable.
+	if t.lock != nil {
+		if release, err := t.lock(context.Background()); err == nil {
+			defer release()
+		}
+	}
 	for i := len(t.images) - 1; i >= 0; i-- {
 		_, _ = t.st.DeleteImage(t.images[i], true) // best effort: the original error is what matters
 	}

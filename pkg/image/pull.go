@@ -104,7 +104,34 @@ func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*Image, er
 	if err != nil {
 		return nil, err
 	}
-	return s.storePulled(plan, top)
+	return s.storePulledLocked(ctx, plan, par, top)
+}
+
+// storePulledLocked records the image under the layer lock, after
+// checking that its top layer is still stored: a load or import that
+// fails deletes the layers it created, under the same lock, and one of
+// them may be a layer this pull found stored and reused. Once the image
+// exists, storage refuses to delete its layers. A top layer gone in
+// between is pulled again, once, without progress display.
+func (s *Store) storePulledLocked(ctx context.Context, plan *pullPlan, par int, top string) (*Image, error) {
+	for attempt := 1; ; attempt++ {
+		release, err := s.lockLayers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if top == "" || s.st.Exists(top) {
+			img, err := s.storePulled(plan, top)
+			release()
+			return img, err
+		}
+		release()
+		if attempt == 2 {
+			return nil, errdefs.Errorf(errdefs.ErrConflict, "image %s: layer %.12s was removed from storage during the pull, twice", plan.remote.Name, top)
+		}
+		if top, err = s.pullLayers(ctx, plan, newProgress(nil, false, plan.descriptors()), par); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // planPull reads the configuration (from storage when the image is
