@@ -23,6 +23,9 @@ import (
 // testIdle is the registry timeout of these tests.
 const testIdle = 300 * time.Millisecond
 
+// trickles is how many pieces a trickled body comes in, over a second.
+const trickles = 20
+
 // testContext bounds a test's requests, so that a stall the client fails
 // to notice fails the test rather than hanging it.
 func testContext(t *testing.T) context.Context {
@@ -41,7 +44,8 @@ const (
 	stallBody
 	// stallHeaders sends nothing at all.
 	stallHeaders
-	// trickle sends the body in ten pieces, 100 ms apart.
+	// trickle sends the body in trickles pieces over a second: 50 ms
+	// apart, well under testIdle even on a loaded machine.
 	trickle
 	// stallUpload reads 64 KiB of an upload, then stops reading.
 	stallUpload
@@ -135,9 +139,9 @@ func (s *stallServer) wrap(next http.Handler) http.Handler {
 			s.wait(r)
 			return
 		}
-		for i := range 10 {
-			time.Sleep(100 * time.Millisecond)
-			_, _ = w.Write(body[i*len(body)/10 : (i+1)*len(body)/10])
+		for i := range trickles {
+			time.Sleep(time.Second / trickles)
+			_, _ = w.Write(body[i*len(body)/trickles : (i+1)*len(body)/trickles])
 			f.Flush()
 		}
 	})
@@ -211,7 +215,7 @@ func TestIdleTimeoutNoAnswer(t *testing.T) {
 	wantStall(t, err, started, "registry "+s.host+": no response for 300ms while downloading manifest 1; the registry stalled")
 }
 
-// TestIdleTimeoutSlowButMoving: a blob that arrives in pieces 100 ms apart
+// TestIdleTimeoutSlowButMoving: a blob that arrives in pieces 50 ms apart
 // for a second, and a reader that pauses longer than the timeout between
 // reads, are not cut: only waits for the registry count.
 func TestIdleTimeoutSlowButMoving(t *testing.T) {
