@@ -51,9 +51,11 @@ func (s *Store) Import(ctx context.Context, path, ref string) (string, error) {
 }
 
 func (s *Store) importLayer(ctx context.Context, t *txn, path string, f *os.File, names []string) (string, error) {
-	layer, err := s.putBaseLayer(ctx, t, path, f)
+	// The diff ID is known once the layer is read: putLayer stores it
+	// under its chain ID, or reuses an identical base layer.
+	layer, err := t.putLayer(ctx, "", "", f, layerCheck{blobSize: -1})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("import %s: %w", path, err)
 	}
 	now := time.Now().UTC()
 	cfg := v1.ConfigFile{
@@ -77,16 +79,6 @@ func (s *Store) importLayer(ctx context.Context, t *txn, path string, f *os.File
 		return "", err
 	}
 	return spec.ID(), nil
-}
-
-// putBaseLayer stores f as a base layer under its chain ID (its diff ID),
-// or reuses an identical base layer already stored.
-func (s *Store) putBaseLayer(ctx context.Context, t *txn, path string, f *os.File) (*storage.Layer, error) {
-	layer, err := t.putLayer(ctx, "", "", f, layerCheck{blobSize: -1})
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	return layer, nil
 }
 
 // ociManifestFor describes an image with uncompressed layers, the form in

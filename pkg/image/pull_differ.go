@@ -107,12 +107,15 @@ func (d *stagedDiffer) extract(dest string, opts *archive.TarOptions, ts *os.Fil
 func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw *bufio.Writer) (got layerDigests, err error) {
 	ls := startLayerStream(d.blob, d.chk)
 	defer func() {
+		// Last, once the stream has ended: the checks' verdict explains
+		// the extraction's failure, and the digests are known.
 		if verr := ls.finish(); verr != nil {
-			err = verr // the checks' verdict explains the extraction's failure
+			got, err = layerDigests{}, verr
+		} else if err == nil {
+			got = layerDigests{blob: ls.blobDigest, diff: ls.diffID, size: ls.size}
 		}
 	}()
-	n := &countingWriter{}
-	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(ls.pr, n), tsstorage.NewJSONPacker(bw), tsstorage.NewDiscardFilePutter())
+	payload, done, err := asm.NewInputTarStreamWithDone(ls.pr, tsstorage.NewJSONPacker(bw), tsstorage.NewDiscardFilePutter())
 	if err != nil {
 		return layerDigests{}, err
 	}
@@ -138,10 +141,7 @@ func (d *stagedDiffer) extractInChroot(dest string, opts *archive.TarOptions, bw
 	if err := syncfs(dest); err != nil {
 		return layerDigests{}, fmt.Errorf("extract layer: %w", err)
 	}
-	if verr := ls.finish(); verr != nil {
-		return layerDigests{}, verr
-	}
-	return layerDigests{blob: ls.blobDigest, diff: ls.diffID, size: n.n}, nil
+	return layerDigests{}, nil // the digests come from the stream, above
 }
 
 // syncfs flushes the file system holding dir.

@@ -5,20 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sync"
 
-	"github.com/gofrs/flock"
 	"github.com/hutchctr/hutch/pkg/errdefs"
 	"github.com/hutchctr/hutch/pkg/registry"
 	"github.com/opencontainers/go-digest"
 )
 
-// commitLockName is the lock, in the graph root, held while a pull checks
-// whether a layer exists and commits its staged copy. storage's
-// ApplyStagedLayer re-applies a staged directory over a layer that exists
-// already (it replaces the layer's files) instead of failing, so the check
-// and the commit must not interleave with another pull's.
+// commitLockName is the layer lock's file in the graph root (see
+// lockLayers).
 const commitLockName = "hutch-layers.lock"
 
 // layerJob is one missing layer of a pull, from download to commit.
@@ -181,11 +176,13 @@ func (s *Store) commitJobs(plan *pullPlan, prog *progress, jobs []*layerJob, ids
 // an identical layer is stored already (another pull committed it), drops
 // the staged copy and returns that layer's ID.
 func (s *Store) commitLayer(j *layerJob, parent string, diffID digest.Digest) (string, error) {
-	lock := flock.New(filepath.Join(s.opts.GraphRoot, commitLockName))
-	if err := lock.Lock(); err != nil {
-		return "", fmt.Errorf("lock image store: %w", err)
+	// Not the pull's context: a layer verified before another one failed
+	// is still committed, for a retried pull to reuse.
+	release, err := s.lockLayers(context.Background())
+	if err != nil {
+		return "", err
 	}
-	defer lock.Unlock()
+	defer release()
 	t := &txn{st: s.st}
 	if l, ok := t.reusable(j.id, parent, diffID); ok {
 		discardStaged(s.st, j.staged)

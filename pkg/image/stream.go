@@ -26,18 +26,19 @@ type layerCheck struct {
 // errAbandoned stops a layerStream whose consumer went away.
 var errAbandoned = errors.New("layer stream abandoned")
 
-// layerStream turns a layer blob into the uncompressed tar that PutLayer
-// reads, checking it on the way:
+// layerStream turns a layer blob into its uncompressed tar, checking it on
+// the way, for the extraction path that cannot read the tar itself
+// (stagedDiffer.extractInChroot: tar-split's recorder, then storage's
+// chrooted extraction):
 //
 //	blob ─tee(blob sha256)─> decompress ─tee(diff sha256)─> tar reader ─> validator
 //	                                                            │ bytes held until their header is approved
-//	                                                            └──────────> pipe ─> storage.PutLayer
+//	                                                            └──────────> pipe ─> consumer
 //
-// Bytes reach storage unchanged (storage keeps tar-split metadata, so the
-// layer it exports later hashes to the same diff ID). Each entry's header is
-// released only after validation. Digests can only be known at the end, so a
-// mismatch closes the pipe with an error instead of EOF: storage reads to
-// EOF, so PutLayer fails and removes the half-written layer.
+// Bytes reach the consumer unchanged, so the tar-split metadata rebuilds a
+// tar with the same diff ID. Each entry's header is released only after
+// validation. Digests can only be known at the end, so a mismatch closes
+// the pipe with an error instead of EOF, and the extraction fails.
 type layerStream struct {
 	pr   *io.PipeReader
 	done chan struct{}
