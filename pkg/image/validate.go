@@ -3,10 +3,9 @@ package image
 import (
 	"archive/tar"
 	"fmt"
-	"path"
-	"strings"
 
 	"github.com/hutchctr/hutch/pkg/errdefs"
+	"github.com/hutchctr/hutch/pkg/untar"
 )
 
 // tarValidator rejects the tar entries of one layer that could write outside
@@ -76,15 +75,13 @@ func (v *tarValidator) throughSymlink(raw, clean string) error {
 	return nil
 }
 
-// rootfsPath returns name relative to the root filesystem, cleaned, or an
-// error when it climbs out of it.
+// rootfsPath returns name relative to the root filesystem, cleaned as
+// the extraction cleans it (untar.Clean), or an error when it climbs out
+// of it.
 func rootfsPath(name string) (string, error) {
-	if name == "" {
-		return "", fmt.Errorf("tar entry with an empty name: %w", errdefs.ErrInvalidArgument)
-	}
-	c := path.Clean(strings.TrimLeft(name, "/"))
-	if c == ".." || strings.HasPrefix(c, "../") {
-		return "", fmt.Errorf("tar entry %q escapes the root filesystem: %w", name, errdefs.ErrInvalidArgument)
+	c, err := untar.Clean(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArgument)
 	}
 	return c, nil
 }

@@ -147,11 +147,11 @@ func (d *Dir) Entry(h *tar.Header, r io.Reader) error {
 // that climbs out with ".." is an error.
 func Clean(name string) (string, error) {
 	if name == "" {
-		return "", errors.New("untar: entry with an empty name")
+		return "", errors.New("tar entry with an empty name")
 	}
 	c := path.Clean(strings.TrimLeft(name, "/"))
 	if c == ".." || strings.HasPrefix(c, "../") {
-		return "", fmt.Errorf("untar: entry %q is outside the destination", name)
+		return "", fmt.Errorf("tar entry %q escapes the root filesystem", name)
 	}
 	return c, nil
 }
