@@ -64,19 +64,8 @@ func v1Settings(r *specs.LinuxResources, hasFile func(ctrl, file string) bool) (
 		if set(c.RealtimeRuntime) {
 			add("cpu", "cpu.rt_runtime_us", strconv.FormatInt(*c.RealtimeRuntime, 10), flagRealtime)
 		}
-		if c.Idle != nil {
-			add("cpu", "cpu.idle", strconv.FormatInt(*c.Idle, 10), flagIdle)
-		}
-		if c.Cpus != "" {
-			add("cpuset", "cpuset.cpus", c.Cpus, flagCpus)
-		}
-		if c.Mems != "" {
-			add("cpuset", "cpuset.mems", c.Mems, flagMems)
-		}
 	}
-	if p := r.Pids; p != nil && p.Limit != nil {
-		add("pids", "pids.max", pidsMax(*p.Limit), flagPids)
-	}
+	sharedSettings(r, add)
 	out = append(out, v1BlockIO(r.BlockIO)...)
 	for _, h := range r.HugepageLimits {
 		add("hugetlb", "hugetlb."+h.Pagesize+".limit_in_bytes", strconv.FormatUint(h.Limit, 10), flagHugetlb)

@@ -70,19 +70,8 @@ func v2Settings(r *specs.LinuxResources, cur current) ([]setting, error) {
 		if c.Burst != nil {
 			add("cpu", "cpu.max.burst", strconv.FormatUint(*c.Burst, 10), flagBurst)
 		}
-		if c.Idle != nil {
-			add("cpu", "cpu.idle", strconv.FormatInt(*c.Idle, 10), flagIdle)
-		}
-		if c.Cpus != "" {
-			add("cpuset", "cpuset.cpus", c.Cpus, flagCpus)
-		}
-		if c.Mems != "" {
-			add("cpuset", "cpuset.mems", c.Mems, flagMems)
-		}
 	}
-	if p := r.Pids; p != nil && p.Limit != nil {
-		add("pids", "pids.max", pidsMax(*p.Limit), flagPids)
-	}
+	sharedSettings(r, add)
 	out = append(out, ioSettings(r.BlockIO)...)
 	for _, h := range r.HugepageLimits {
 		add("hugetlb", "hugetlb."+h.Pagesize+".max", strconv.FormatUint(h.Limit, 10), flagHugetlb)
@@ -220,4 +209,24 @@ func ioSettings(b *specs.LinuxBlockIO) []setting {
 		out = append(out, setting{ctrl: "io", file: "io.max", value: d + " " + strings.Join(lines[d], " "), flag: flags[d]})
 	}
 	return out
+}
+
+// sharedSettings adds the limits whose files are the same on v1 and v2,
+// in the order both versions write them: cpu.idle, cpuset.cpus,
+// cpuset.mems, pids.max.
+func sharedSettings(r *specs.LinuxResources, add func(ctrl, file, value, flag string)) {
+	if c := r.CPU; c != nil {
+		if c.Idle != nil {
+			add("cpu", "cpu.idle", strconv.FormatInt(*c.Idle, 10), flagIdle)
+		}
+		if c.Cpus != "" {
+			add("cpuset", "cpuset.cpus", c.Cpus, flagCpus)
+		}
+		if c.Mems != "" {
+			add("cpuset", "cpuset.mems", c.Mems, flagMems)
+		}
+	}
+	if p := r.Pids; p != nil && p.Limit != nil {
+		add("pids", "pids.max", pidsMax(*p.Limit), flagPids)
+	}
 }
